@@ -1,0 +1,3 @@
+"""A district deployment. Start-up refuses the development defaults (server.settings)."""
+
+DEMO_DATA = False

@@ -1,0 +1,37 @@
+from flask import current_app
+
+from miniprogram_api.blueprint import Blueprint, current_user
+from miniprogram_api.schemas import LoginResultSchema, LoginSchema, MeSchema
+from server.accounts import operations
+from server.accounts.queries import profile
+from server.accounts.tokens import issue_token
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Login and the current user")
+
+
+@blp.route("/auth/login", methods=["POST"])
+@blp.writes
+@blp.arguments(LoginSchema)
+@blp.response(200, LoginResultSchema)
+@blp.errors(400, 401, 503)
+def login(body):
+    """Log in with a wx.login code; the answer carries our own token, never the session_key."""
+    user = operations.login_with_code(body["code"])
+    token = issue_token(user)
+    return {"token": token, "expires_in": current_app.config["TOKEN_TTL_SECONDS"], "user": profile(user)}
+
+
+@blp.route("/auth/logout", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.response(204)
+def logout():
+    """Revoke every token of the current user (all devices)."""
+    operations.revoke_tokens(current_user())
+
+
+@blp.route("/me")
+@blp.login_required
+@blp.response(200, MeSchema)
+def me():
+    return profile(current_user())

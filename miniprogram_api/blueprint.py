@@ -1,0 +1,106 @@
+"""A flask-smorest Blueprint with the three things every view here needs:
+who is calling (``login_required``), which errors it documents (``errors``), and one commit
+per request with Idempotency-Key replay (``writes``)."""
+
+from functools import wraps
+from http import HTTPStatus
+
+import flask_smorest
+from flask import g, make_response, request
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts.tokens import user_from_token
+from server.errors import Unauthorized, Unprocessable
+from server.extensions import db
+from server.idempotency import operations as idempotency
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def current_user():
+    return g.user
+
+
+def _bearer_token() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("请先登录", code="missing_token")
+    return token.strip()
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def errors(self, *statuses: int):
+        """Document error answers, all in the one error shape."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+    def login_required(self, func):
+        """Authenticate the bearer token into ``g.user``; 401 otherwise."""
+
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            g.user = user_from_token(_bearer_token())
+            return func(*args, **kwargs)
+
+        wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
+        return self.errors(401)(wrapper)
+
+    def writes(self, func):
+        """Commit once after the view; with an Idempotency-Key, replay the first answer.
+
+        The remembered answer is written in the same transaction as the work, so of two
+        requests racing with one key the database keeps one, and the other replays it.
+        """
+
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            key = request.headers.get("Idempotency-Key")
+            if key is None or g.get("user") is None:  # keys are per user; login has none yet
+                response = make_response(func(*args, **kwargs))
+                db.session.commit()
+                return response
+            if not 1 <= len(key) <= 128:
+                raise Unprocessable(details={"Idempotency-Key": ["长度应为 1–128 个字符"]})
+            user_id = current_user().id
+            fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
+            record = idempotency.find(user_id, key, fingerprint)
+            if record is not None:
+                return _replay(record)
+            response = make_response(func(*args, **kwargs))
+            try:
+                if 200 <= response.status_code < 300:
+                    idempotency.remember(user_id, key, fingerprint, response.status_code, response.get_data(True))
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                record = idempotency.find(user_id, key, fingerprint)
+                if record is None:
+                    raise
+                return _replay(record)
+            return response
+
+        wrapper = self.doc(
+            parameters=[
+                {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "required": False,
+                    "schema": {"type": "string", "maxLength": 128},
+                    "description": "重试时带上同一个值：返回第一次的结果，不会重复创建。",
+                }
+            ]
+        )(wrapper)
+        return wrapper
+
+
+def _replay(record):
+    response = make_response(record.body, record.status_code)
+    response.mimetype = "application/json"
+    response.headers[REPLAY_HEADER] = "true"
+    return response

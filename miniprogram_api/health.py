@@ -1,0 +1,21 @@
+from sqlalchemy import text
+
+from miniprogram_api.blueprint import Blueprint
+from miniprogram_api.schemas import HealthSchema
+from server.errors import ServiceUnavailable
+from server.extensions import db
+
+blp = Blueprint("health", __name__, url_prefix="/", description="Liveness for load balancers")
+
+
+@blp.route("/healthz")
+@blp.response(200, HealthSchema)
+@blp.errors(503)
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        raise ServiceUnavailable("数据库暂时不可用", code="database_unavailable") from None
+    finally:
+        db.session.rollback()
+    return {"status": "ok", "database": "ok"}

@@ -1,0 +1,27 @@
+from miniprogram_api.blueprint import Blueprint, current_user
+from miniprogram_api.schemas import LeaderboardQuery, LeaderboardSchema, PageQuery, PointsSchema
+from server.areas.queries import get_area, root_area
+from server.points import queries
+
+blp = Blueprint("points", __name__, url_prefix="/api/v1", description="Points and rankings")
+
+
+@blp.route("/me/points")
+@blp.login_required
+@blp.arguments(PageQuery, location="query")
+@blp.response(200, PointsSchema)
+def my_points(args):
+    user = current_user()
+    items, next_cursor = queries.entries(user.id, cursor=args["cursor"], limit=args["limit"])
+    return {"balance": queries.balance(user.id), "items": items, "next_cursor": next_cursor}
+
+
+@blp.route("/leaderboard")
+@blp.login_required
+@blp.arguments(LeaderboardQuery, location="query")
+@blp.response(200, LeaderboardSchema)
+@blp.errors(404)
+def leaderboard(args):
+    """Verified party members ranked by points in the month, the year, or all time."""
+    area = get_area(args["area_id"]) if args["area_id"] else root_area()
+    return {"items": queries.leaderboard(area, args["period"], args["limit"]), "next_cursor": None}

@@ -1,0 +1,268 @@
+"""Request and response schemas: the same classes validate requests and write the OpenAPI
+document, so the two cannot drift. Unknown fields are refused (marshmallow's default)."""
+
+from flask import g
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from miniprogram_api.fields import ShanghaiDateTime, TrimmedString
+from server.points.models import REASONS
+from server.wishes import permissions
+from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
+from server.wishes.privacy import mask_address, mask_phone
+
+MAINLAND_MOBILE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入 11 位中国大陆手机号")
+PHOTO_IDS = fields.List(
+    fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=9), load_default=list
+)
+
+
+def text(max_length: int, *, required: bool = False):
+    if required:
+        return TrimmedString(required=True, validate=validate.Length(min=1, max=max_length))
+    return TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=max_length))
+
+
+class PageQuery(Schema):
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+# -- accounts and areas ---------------------------------------------------------------------
+
+
+class LoginSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=128))
+
+
+class RoleSchema(Schema):
+    role = fields.String(metadata={"enum": ["resident", "party_member", "grid_worker", "admin"]})
+    area_id = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": "party member verification: pending / verified / rejected"})
+    branch = fields.String(allow_none=True)
+    work_unit = fields.String(allow_none=True)
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+    roles = fields.List(fields.Nested(RoleSchema))
+    home_grid_id = fields.Integer(allow_none=True)
+    points_balance = fields.Integer()
+
+
+class LoginResultSchema(Schema):
+    token = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds"})
+    user = fields.Nested(MeSchema)
+
+
+class AreaQuery(Schema):
+    parent_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class AreaSchema(Schema):
+    id = fields.Integer()
+    parent_id = fields.Integer(allow_none=True)
+    level = fields.String(metadata={"enum": ["district", "street", "community", "grid"]})
+    name = fields.String()
+
+
+class AreaListSchema(Schema):
+    items = fields.List(fields.Nested(AreaSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+# -- wishes ---------------------------------------------------------------------------------
+
+
+class WishCreateSchema(Schema):
+    title = text(50, required=True)
+    description = text(1000, required=True)
+    category = fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
+    address = text(200, required=True)
+    contact_phone = fields.String(required=True, validate=MAINLAND_MOBILE)
+    photos = PHOTO_IDS
+    desired_by = fields.Date(load_default=None)
+    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class WishListQuery(PageQuery):
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    category = fields.String(load_default=None, validate=validate.OneOf(list(CATEGORIES)))
+    mine = fields.String(load_default=None, validate=validate.OneOf(["posted", "claimed"]))
+
+
+class PersonSchema(Schema):
+    id = fields.Integer()
+    nickname = fields.String()
+
+
+class WishSummarySchema(Schema):
+    """List rows: the private fields only ever masked."""
+
+    id = fields.Integer()
+    number = fields.String()
+    title = fields.String()
+    category = fields.String()
+    category_name = fields.String()
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    grid_id = fields.Integer()
+    address = fields.Function(lambda wish: mask_address(wish.address))
+    contact_phone = fields.Function(lambda wish: mask_phone(wish.contact_phone))
+    desired_by = fields.Date(allow_none=True)
+    created_at = ShanghaiDateTime()
+    updated_at = ShanghaiDateTime()
+
+
+class WishListSchema(Schema):
+    items = fields.List(fields.Nested(WishSummarySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class TimelineEventSchema(Schema):
+    id = fields.Integer()
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.Nested(PersonSchema, allow_none=True, metadata={"description": "null when the system acted"})
+    note = fields.String(allow_none=True)
+    created_at = ShanghaiDateTime()
+
+
+def _private(attribute: str, mask):
+    """Unmasked for owner, claimer and staff in scope (the viewer is the request's user)."""
+
+    def get(wish):
+        value = getattr(wish, attribute)
+        return value if permissions.sees_private(g.get("user"), wish) else mask(value)
+
+    return fields.Function(get)
+
+
+class WishDetailSchema(WishSummarySchema):
+    description = fields.String()
+    address = _private("address", mask_address)
+    contact_phone = _private("contact_phone", mask_phone)
+    photos = fields.List(fields.String())
+    owner = fields.Nested(PersonSchema)
+    claimer = fields.Nested(PersonSchema, allow_none=True)
+    fulfil_note = fields.String(allow_none=True)
+    fulfil_photos = fields.List(fields.String())
+    stars = fields.Integer(allow_none=True)
+    rating_comment = fields.String(allow_none=True)
+    dispute_reason = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True, metadata={"enum": list(RESOLUTIONS)})
+    opened_at = ShanghaiDateTime(allow_none=True)
+    claimed_at = ShanghaiDateTime(allow_none=True)
+    fulfilled_at = ShanghaiDateTime(allow_none=True)
+    confirmed_at = ShanghaiDateTime(allow_none=True)
+    closed_at = ShanghaiDateTime(allow_none=True)
+    timeline = fields.List(fields.Nested(TimelineEventSchema))
+
+
+class ReviewSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason = text(200)
+
+
+class ReasonSchema(Schema):
+    reason = text(200)
+
+
+class AssignSchema(Schema):
+    party_member_id = fields.Integer(required=True, validate=validate.Range(min=1))
+
+
+class FulfilSchema(Schema):
+    note = text(500, required=True)
+    photos = PHOTO_IDS
+
+
+class ConfirmSchema(Schema):
+    stars = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+    comment = text(500)
+
+
+class DisputeSchema(Schema):
+    reason = text(500, required=True)
+
+
+class ResolveSchema(Schema):
+    outcome = fields.String(required=True, validate=validate.OneOf(["confirmed", "open"]))
+    note = text(500)
+
+
+class CloseSchema(Schema):
+    resolution = fields.String(required=True, validate=validate.OneOf(RESOLUTIONS))
+    note = text(500)
+
+
+# -- points and statistics ------------------------------------------------------------------
+
+
+class PointEntrySchema(Schema):
+    id = fields.Integer()
+    delta = fields.Integer()
+    reason = fields.String(metadata={"enum": list(REASONS)})
+    reason_name = fields.String()
+    source = fields.String()
+    created_at = ShanghaiDateTime()
+
+
+class PointsSchema(Schema):
+    balance = fields.Integer()
+    items = fields.List(fields.Nested(PointEntrySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LeaderboardQuery(Schema):
+    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    period = fields.String(load_default="month", validate=validate.OneOf(["month", "year", "all"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class LeaderboardRowSchema(Schema):
+    rank = fields.Integer()
+    user_id = fields.Integer()
+    nickname = fields.String()
+    points = fields.Integer()
+
+
+class LeaderboardSchema(Schema):
+    items = fields.List(fields.Nested(LeaderboardRowSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one ranked page"})
+
+
+class StatsQuery(Schema):
+    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    date_from = fields.Date(data_key="from", load_default=None)
+    date_to = fields.Date(data_key="to", load_default=None)
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
+            raise ValidationError("结束日期不能早于开始日期", "to")
+
+
+class RateSchema(Schema):
+    value = fields.Float(allow_none=True, metadata={"description": "numerator / denominator; null when 0/0"})
+    numerator = fields.Integer()
+    denominator = fields.Integer()
+
+
+class OverviewSchema(Schema):
+    area_id = fields.Integer()
+    date_from = fields.Date(data_key="from", allow_none=True, attribute="from")
+    date_to = fields.Date(data_key="to", allow_none=True, attribute="to")
+    total = fields.Integer()
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    response_rate = fields.Nested(RateSchema)
+    resolution_rate = fields.Nested(RateSchema)
+    satisfaction_rate = fields.Nested(RateSchema)
+
+
+class HealthSchema(Schema):
+    status = fields.String()
+    database = fields.String()

@@ -1,0 +1,1 @@
+"""Micro-Wish backend: the app factory lives in `server.app`."""

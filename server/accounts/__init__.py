@@ -1,0 +1,1 @@
+"""Users (one per WeChat openid), their role grants, and login tokens."""

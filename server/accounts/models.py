@@ -1,0 +1,67 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server import clock
+from server.areas.models import Area
+from server.dbtypes import UTCDateTime
+from server.extensions import db
+
+ROLES = ("party_member", "grid_worker", "admin")
+STAFF_ROLES = ("grid_worker", "admin")
+VERIFICATION_STATUSES = ("pending", "verified", "rejected")
+
+
+class User(db.Model):
+    """Everyone is a resident (may post, has a home grid); other roles come from grants."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), unique=True)
+    nickname: Mapped[str] = mapped_column(String(32), default="")
+    home_grid_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # Bumped to revoke every token issued before (logout everywhere, a blocked account).
+    token_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin", order_by="RoleGrant.id")
+
+    def grants_of(self, *roles: str) -> list["RoleGrant"]:
+        return [grant for grant in self.grants if grant.role in roles]
+
+    @property
+    def is_verified_party_member(self) -> bool:
+        return any(grant.status == "verified" for grant in self.grants_of("party_member"))
+
+    def is_staff_for(self, area_path: str) -> bool:
+        """Grid worker of that grid, or admin of a node above it."""
+        return any(grant.area.covers(area_path) for grant in self.grants_of(*STAFF_ROLES))
+
+    def staff_areas(self) -> list[Area]:
+        return [grant.area for grant in self.grants_of(*STAFF_ROLES)]
+
+
+class RoleGrant(db.Model):
+    __tablename__ = "role_grants"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role", "area_id"),
+        CheckConstraint(f"role IN {ROLES}", name="role"),
+        CheckConstraint(f"status IN {VERIFICATION_STATUSES}", name="status"),
+        Index("ix_role_grants_role_area_id", "role", "area_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    # party member: home grid or service post; grid worker: the grid; admin: any node.
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    # Only party members go through verification; staff grants are made verified.
+    status: Mapped[str] = mapped_column(String(16), default="verified")
+    branch: Mapped[str | None] = mapped_column(String(64))
+    work_unit: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    user: Mapped[User] = relationship(back_populates="grants")
+    area: Mapped[Area] = relationship(lazy="joined")

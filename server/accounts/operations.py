@@ -1,0 +1,43 @@
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from server.accounts.models import RoleGrant, User
+from server.errors import ServiceUnavailable, Unauthorized
+from server.extensions import db
+from server.wechat import client as wechat
+
+
+def get_or_create_user(openid: str) -> User:
+    """The user for a WeChat openid; two first logins at once still make one row."""
+    user = db.session.scalar(select(User).where(User.openid == openid))
+    if user is not None:
+        return user
+    try:
+        with db.session.begin_nested():
+            user = User(openid=openid)
+            db.session.add(user)
+    except IntegrityError:
+        user = db.session.scalar(select(User).where(User.openid == openid))
+    return user
+
+
+def revoke_tokens(user: User) -> None:
+    user.token_version += 1
+
+
+def grant_role(user: User, role: str, area_id: int, **profile) -> RoleGrant:
+    grant = RoleGrant(user=user, role=role, area_id=area_id, **profile)
+    db.session.add(grant)
+    db.session.flush()
+    return grant
+
+
+def login_with_code(code: str) -> User:
+    """Exchange a wx.login code with WeChat (once: codes are single-use) for our user."""
+    try:
+        session = wechat.code_to_session(code)
+    except wechat.InvalidCredential:
+        raise Unauthorized("微信登录凭证无效或已使用，请重新进入小程序", code="invalid_login_code") from None
+    except wechat.WeChatError:
+        raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
+    return get_or_create_user(session.openid)

@@ -1,0 +1,62 @@
+"""The application factory."""
+
+from flask import Flask, send_from_directory
+from sqlalchemy import event
+from swagger_ui_bundle import swagger_ui_path
+
+from server import cli
+from server.errors import ErrorSchema, register_error_handlers
+from server.extensions import api, db
+from server.settings import environment_name, load_settings
+
+
+def create_app(overrides: dict | None = None, env_name: str | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    load_settings(app.config, env_name or environment_name(), overrides)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    with app.app_context():
+        _configure_connections(db.engine)
+
+    api.ERROR_SCHEMA = ErrorSchema
+    api.init_app(app, spec_kwargs=_spec_kwargs())
+    import miniprogram_api
+
+    miniprogram_api.register(api)
+    _serve_docs_assets(app)
+    register_error_handlers(app)
+    cli.register(app)
+    return app
+
+
+def _spec_kwargs() -> dict:
+    return {
+        "info": {"description": "微心愿 Micro-Wish: the API the WeChat mini-program calls (DESIGN §4)."},
+        "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+    }
+
+
+def _configure_connections(engine) -> None:
+    """SQLite: WAL so readers never wait for the writer, enforced foreign keys, and a busy
+    timeout so concurrent writers queue instead of failing."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _serve_docs_assets(app: Flask) -> None:
+    """Swagger UI's files come from the swagger-ui-bundle package: the docs page needs no CDN."""
+
+    @app.route("/api/v1/docs-assets/<path:filename>")
+    def docs_assets(filename):
+        return send_from_directory(swagger_ui_path, filename)

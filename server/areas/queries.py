@@ -1,0 +1,45 @@
+from flask import current_app
+from sqlalchemy import select
+
+from server.areas.models import Area
+from server.errors import NotFound
+from server.extensions import db
+
+
+def get_area(area_id: int) -> Area:
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFound("未找到该区域", details={"area_id": area_id})
+    return area
+
+
+def list_children(parent_id: int | None) -> list[Area]:
+    if parent_id is not None:
+        get_area(parent_id)
+    condition = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+    return list(db.session.scalars(select(Area).where(condition).order_by(Area.id)))
+
+
+def subtree_condition(path_column, area: Area):
+    """SQL condition: ``path_column`` lies in ``area``'s subtree (an index-friendly prefix match)."""
+    return path_column.startswith(area.path, autoescape=True)
+
+
+def review_required_for(grid: Area) -> bool:
+    """The nearest ancestor's switch wins; the setting applies when none is set."""
+    ancestor_ids = [int(part) for part in grid.path.strip("/").split("/")]
+    overrides = db.session.execute(
+        select(Area.id, Area.review_required).where(Area.id.in_(ancestor_ids), Area.review_required.is_not(None))
+    ).all()
+    if overrides:
+        by_id = dict(overrides)
+        nearest = max(by_id, key=ancestor_ids.index)
+        return by_id[nearest]
+    return current_app.config["REVIEW_REQUIRED"]
+
+
+def root_area() -> Area:
+    area = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
+    if area is None:
+        raise NotFound("尚未配置区域")
+    return area

@@ -1,0 +1,36 @@
+"""Column types and statements that behave the same on SQLite and PostgreSQL."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
+
+from server.extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no offset, so neither do we."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def insert_ignoring_duplicates(table, **values) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when a row was written.
+
+    The database's unique constraint decides, so retries and races cannot write twice.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1

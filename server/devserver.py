@@ -1,0 +1,42 @@
+"""`make run`: the database with demo data on first start, the fake WeChat (unless
+WECHAT_API_BASE is set), and the development server on 127.0.0.1:$PORT."""
+
+import logging
+import os
+import sys
+
+from server.settings import ConfigError
+from server.wechat.fake import FakeWeChatServer
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    port = _port()
+    from server.app import create_app
+    from server.cli import prepare_database
+
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        print(f"micro-wish: {exc}", file=sys.stderr)
+        return 2
+    if not app.config["WECHAT_API_BASE"]:
+        fake = FakeWeChatServer(app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]).start()
+        app.config["WECHAT_API_BASE"] = fake.base_url
+        logging.info("fake WeChat serving on %s (login code dev:<openid>)", fake.base_url)
+    if prepare_database(app, with_demo=app.config["DEMO_DATA"]):
+        logging.info("demo data loaded")
+    app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
+    return 0
+
+
+def _port() -> int:
+    raw = os.environ.get("PORT", "5000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        print(f"micro-wish: PORT={raw!r} is not a port number", file=sys.stderr)
+        sys.exit(2)
+    return int(raw)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""Remembered answers to POSTs sent with an Idempotency-Key, so a retry on a weak network
+replays the first answer instead of doing the work twice."""

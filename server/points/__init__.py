@@ -1,0 +1,1 @@
+"""The points ledger: append-only entries; a balance is a sum."""

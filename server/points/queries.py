@@ -1,0 +1,46 @@
+from sqlalchemy import func, select
+
+from server import clock
+from server.accounts.models import RoleGrant, User
+from server.areas.models import Area
+from server.areas.queries import subtree_condition
+from server.extensions import db
+from server.paging import keyset_page
+from server.points.models import PointEntry
+
+
+def balance(user_id: int) -> int:
+    return db.session.scalar(select(func.coalesce(func.sum(PointEntry.delta), 0)).where(PointEntry.user_id == user_id))
+
+
+def entries(user_id: int, *, cursor: str | None, limit: int):
+    query = select(PointEntry).where(PointEntry.user_id == user_id)
+    return keyset_page(db.session, query, PointEntry.id, cursor=cursor, limit=limit)
+
+
+def leaderboard(area: Area, period: str, limit: int) -> list[dict]:
+    """Verified party members of ``area``'s subtree ranked by points earned in the period.
+
+    Ties share a rank (1, 1, 3) and are listed by who joined first.
+    """
+    members = (
+        select(RoleGrant.user_id)
+        .join(Area, Area.id == RoleGrant.area_id)
+        .where(RoleGrant.role == "party_member", RoleGrant.status == "verified", subtree_condition(Area.path, area))
+        .distinct()
+        .subquery()
+    )
+    since = clock.period_start(period)
+    earned = select(PointEntry.user_id, func.sum(PointEntry.delta).label("points")).group_by(PointEntry.user_id)
+    if since is not None:
+        earned = earned.where(PointEntry.created_at >= since)
+    earned = earned.subquery()
+    points = func.coalesce(earned.c.points, 0)
+    rows = db.session.execute(
+        select(User.id, User.nickname, points.label("points"), func.rank().over(order_by=points.desc()).label("rank"))
+        .join(members, members.c.user_id == User.id)
+        .outerjoin(earned, earned.c.user_id == User.id)
+        .order_by(points.desc(), User.id)
+        .limit(limit)
+    ).all()
+    return [{"rank": r.rank, "user_id": r.id, "nickname": r.nickname, "points": r.points} for r in rows]

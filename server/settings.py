@@ -1,0 +1,112 @@
+"""Load settings in order (defaults, environment module, FLASK_* variables, test overrides)
+and refuse a malformed value of a known key with a message that names it."""
+
+import importlib
+import os
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+ENVIRONMENTS = ("development", "testing", "production")
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+
+
+class ConfigError(RuntimeError):
+    """A setting has a value the application cannot run with."""
+
+
+class _StrictBoolean(fields.Field):
+    """true or false only: FLASK_REVIEW_REQUIRED=yes is a mistake, not a truthy string."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false")
+        return value
+
+
+def _seconds():
+    return fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class SettingsSchema(Schema):
+    """Types of the settings a person is likely to override; unknown keys pass through."""
+
+    class Meta:
+        unknown = "include"
+
+    SECRET_KEY = fields.String(validate=validate.Length(min=16))
+    SQLALCHEMY_DATABASE_URI = fields.String(
+        validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
+    )
+    TOKEN_TTL_SECONDS = _seconds()
+    MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
+    REVIEW_REQUIRED = _StrictBoolean()
+    REVIEW_WINDOW_SECONDS = _seconds()
+    UNCLAIMED_ESCALATION_SECONDS = _seconds()
+    CLAIM_REMINDER_SECONDS = _seconds()
+    CLAIM_TIMEOUT_SECONDS = _seconds()
+    CONFIRM_WINDOW_SECONDS = _seconds()
+    JOB_INTERVAL_SECONDS = _seconds()
+    POINTS_WISH_CONFIRMED = fields.Integer(strict=True, validate=validate.Range(min=0))
+    POINTS_FIVE_STAR_BONUS = fields.Integer(strict=True, validate=validate.Range(min=0))
+    WECHAT_APPID = fields.String(validate=validate.Length(min=1))
+    WECHAT_SECRET = fields.String(validate=validate.Length(min=1))
+    WECHAT_API_BASE = fields.String(
+        validate=validate.Regexp(r"^(https?://\S+)?$", error="must be empty or an http(s):// URL")
+    )
+    WECHAT_CONNECT_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    WECHAT_READ_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    DEMO_DATA = _StrictBoolean()
+
+
+def environment_name() -> str:
+    name = os.environ.get("MICROWISH_ENV", "development")
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"MICROWISH_ENV={name!r} is not one of {', '.join(ENVIRONMENTS)}")
+    return name
+
+
+def load_settings(config, env_name: str, overrides: dict | None = None) -> None:
+    """Fill a Flask ``config`` in place and validate it."""
+    config.from_object("config.defaults")
+    config.from_object(importlib.import_module(f"config.{env_name}"))
+    config.from_prefixed_env()
+    if os.environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(os.environ["DATABASE_URL"])
+    config.update(overrides or {})
+    config["ENV_NAME"] = env_name
+    _validate(config)
+
+
+def _normalise_database_url(url: str) -> str:
+    # Hosting panels hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _validate(config) -> None:
+    known = {key: config[key] for key in SettingsSchema().fields if key in config}
+    try:
+        SettingsSchema().load(known)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{key}={config.get(key)!r}: {' '.join(messages)}" for key, messages in sorted(exc.messages.items())
+        )
+        raise ConfigError(f"invalid setting(s): {problems} (set them as FLASK_<KEY>, JSON-encoded)") from None
+    if config["ENV_NAME"] == "production":
+        _refuse_development_defaults(config)
+
+
+def _refuse_development_defaults(config) -> None:
+    problems = []
+    if config["SECRET_KEY"] == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development default")
+    if not config["WECHAT_API_BASE"]:
+        problems.append("WECHAT_API_BASE is empty (the development fake is not allowed)")
+    if config["WECHAT_APPID"].startswith("wx-dev") or config["WECHAT_SECRET"].startswith("wx-dev"):
+        problems.append("WECHAT_APPID / WECHAT_SECRET are not real credentials")
+    if config["DEMO_DATA"]:
+        problems.append("DEMO_DATA must be off")
+    if problems:
+        raise ConfigError("production refuses to start: " + "; ".join(problems))

@@ -1,0 +1,1 @@
+"""WeChat server APIs: the HTTP client and the local development fake."""

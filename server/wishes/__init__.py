@@ -1,0 +1,1 @@
+"""Micro-wishes: the ticket, its timeline, the lifecycle of DESIGN §3."""

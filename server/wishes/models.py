@@ -1,0 +1,111 @@
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server import clock
+from server.accounts.models import User
+from server.dbtypes import UTCDateTime
+from server.extensions import db
+
+STATUSES = (
+    "pending_review",
+    "open",
+    "rejected",
+    "cancelled",
+    "claimed",
+    "fulfilled",
+    "confirmed",
+    "disputed",
+    "closed",
+)
+
+CATEGORIES = {
+    "errand": "跑腿代办",
+    "repair": "维修",
+    "companion": "陪伴就医",
+    "elderly_care": "助老助残",
+    "tutoring": "学业辅导",
+    "cleaning": "家政清洁",
+    "legal": "法律咨询",
+    "other": "其他",
+}
+
+# How a closed ticket ended; `completed` only for a wish that was confirmed.
+RESOLUTIONS = ("completed", "unresolved", "duplicate", "invalid")
+
+
+class Wish(db.Model):
+    __tablename__ = "wishes"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint("stars IS NULL OR (stars BETWEEN 1 AND 5)", name="stars"),
+        # Keyset paging (newest first) under each filter the lists offer.
+        Index("ix_wishes_status_id", "status", "id"),
+        Index("ix_wishes_grid_id_status_id", "grid_id", "status", "id"),
+        Index("ix_wishes_owner_id_id", "owner_id", "id"),
+        Index("ix_wishes_claimer_id_id", "claimer_id", "id"),
+        Index("ix_wishes_area_path_status", "area_path", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    grid_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    # The grid's tree path, copied so subtree lists and statistics need no join.
+    area_path: Mapped[str] = mapped_column(String(255))
+    category: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(String(200))
+    contact_phone: Mapped[str] = mapped_column(String(11))
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    desired_by: Mapped[date | None] = mapped_column(Date)
+
+    status: Mapped[str] = mapped_column(String(16))
+    claimer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    fulfil_note: Mapped[str | None] = mapped_column(Text)
+    fulfil_photos: Mapped[list] = mapped_column(JSON, default=list)
+    stars: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    dispute_reason: Mapped[str | None] = mapped_column(Text)
+    resolution: Mapped[str | None] = mapped_column(String(16))
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # First entry into the open pool, and the deadline for a response (response rate).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+    claimer: Mapped[User | None] = relationship(foreign_keys=[claimer_id])
+    events: Mapped[list["WishEvent"]] = relationship(order_by="WishEvent.id", lazy="raise_on_sql")
+
+    @property
+    def category_name(self) -> str:
+        return CATEGORIES[self.category]
+
+
+class WishEvent(db.Model):
+    """One timeline entry per transition: the audit trail the resident sees."""
+
+    __tablename__ = "wish_events"
+    __table_args__ = (Index("ix_wish_events_wish_id_id", "wish_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"))
+    # None when the system acted (scheduled jobs).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")

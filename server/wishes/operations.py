@@ -1,0 +1,220 @@
+"""Every state change of a wish: one function per transition of DESIGN §3.
+
+Each checks who may act (403), then moves the state with a conditional UPDATE that names the
+state it saw (409 when another request got there first), writes one timeline event and its
+side effects in the same transaction. Functions flush; the request or job commits.
+"""
+
+from flask import current_app
+from sqlalchemy import func, update
+
+from server import clock
+from server.accounts.models import User
+from server.areas.queries import get_area, review_required_for
+from server.errors import Forbidden, InvalidState, NotFound, Unprocessable
+from server.extensions import db
+from server.points.operations import award
+from server.wishes import permissions
+from server.wishes.models import Wish, WishEvent
+
+
+def get_visible_wish(user: User, wish_id: int) -> Wish:
+    wish = db.session.get(Wish, wish_id)
+    if wish is None or not permissions.can_view(user, wish):
+        raise NotFound("未找到该心愿", details={"wish_id": wish_id})
+    return wish
+
+
+def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
+    grid_id = grid_id or owner.home_grid_id
+    if grid_id is None:
+        raise Unprocessable("请先绑定所在网格", details={"grid_id": ["请先绑定所在网格或指定 grid_id"]})
+    grid = get_area(grid_id)
+    if grid.level != "grid":
+        raise Unprocessable(details={"grid_id": ["必须是网格"]})
+    now = clock.now()
+    status = "pending_review" if review_required_for(grid) else "open"
+    wish = Wish(owner_id=owner.id, grid_id=grid.id, area_path=grid.path, status=status, created_at=now, **fields)
+    if status == "open":
+        _mark_opened(wish, now)
+    db.session.add(wish)
+    db.session.flush()
+    wish.number = f"{clock.to_shanghai(now):%Y%m%d}{wish.id:06d}"
+    _record(wish, owner, "post", None, status)
+    return wish
+
+
+def review(wish: Wish, user: User, *, decision: str, reason: str | None = None) -> Wish:
+    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以审核")
+    if decision == "approve":
+        now = clock.now()
+        return _transition(
+            wish, user, "approve", {"pending_review"}, "open", opened_at=now, response_due_at=_response_due(now)
+        )
+    if not reason:
+        raise Unprocessable("驳回时请填写原因", details={"reason": ["驳回时必填"]})
+    return _transition(wish, user, "reject", {"pending_review"}, "rejected", note=reason)
+
+
+def cancel(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
+    _require(permissions.is_owner(user, wish), "只有发布人可以撤销心愿")
+    return _transition(wish, user, "cancel", {"pending_review", "open"}, "cancelled", note=reason)
+
+
+def claim(wish: Wish, user: User) -> Wish:
+    if user.id == wish.owner_id:
+        raise Forbidden("不能认领自己发布的心愿", code="own_wish")
+    _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
+    return _claim_for(wish, user, claimer=user, action="claim")
+
+
+def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
+    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以指派")
+    member = db.session.get(User, party_member_id)
+    if member is None or not member.is_verified_party_member:
+        raise Unprocessable("该用户不是已认证的党员", details={"party_member_id": ["不是已认证的党员"]})
+    if member.id == wish.owner_id:
+        raise Unprocessable("不能指派给心愿发布人", details={"party_member_id": ["不能指派给发布人"]})
+    return _claim_for(wish, user, claimer=member, action="assign")
+
+
+def release(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
+    _require(permissions.can_release(user, wish), "只有认领人或网格员可以释放心愿")
+    return _transition(wish, user, "release", {"claimed"}, "open", note=reason, claimer_id=None, claimed_at=None)
+
+
+def fulfil(wish: Wish, user: User, *, note: str, photos: list | None = None) -> Wish:
+    _require(permissions.is_claimer(user, wish), "只有认领人可以提交完成")
+    return _transition(
+        wish,
+        user,
+        "fulfil",
+        {"claimed"},
+        "fulfilled",
+        note=note,
+        fulfil_note=note,
+        fulfil_photos=photos or [],
+        fulfilled_at=clock.now(),
+    )
+
+
+def confirm(wish: Wish, user: User | None, *, stars: int | None = None, comment: str | None = None) -> Wish:
+    """The owner confirms with stars; ``user=None`` is the confirm-window job (no stars)."""
+    if user is not None:
+        _require(permissions.is_owner(user, wish), "只有发布人可以确认完成")
+    _transition(
+        wish,
+        user,
+        "confirm",
+        {"fulfilled"},
+        "confirmed",
+        note=comment,
+        stars=stars,
+        rating_comment=comment,
+        confirmed_at=clock.now(),
+    )
+    _award_completion(wish)
+    return wish
+
+
+def dispute(wish: Wish, user: User, *, reason: str) -> Wish:
+    _require(permissions.is_owner(user, wish), "只有发布人可以提出异议")
+    return _transition(wish, user, "dispute", {"fulfilled"}, "disputed", note=reason, dispute_reason=reason)
+
+
+def resolve(wish: Wish, user: User, *, outcome: str, note: str | None = None) -> Wish:
+    """A grid worker settles a dispute: the help counts (confirmed) or the wish reopens."""
+    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以处理异议")
+    if outcome == "confirmed":
+        _transition(wish, user, "resolve", {"disputed"}, "confirmed", note=note, confirmed_at=clock.now())
+        _award_completion(wish)
+        return wish
+    return _transition(wish, user, "resolve", {"disputed"}, "open", note=note, claimer_id=None, claimed_at=None)
+
+
+def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -> Wish:
+    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以关闭心愿")
+    from_states = {"confirmed"} if resolution == "completed" else {"disputed", "open", "rejected"}
+    if wish.status in {"confirmed", "disputed", "open", "rejected"} and wish.status not in from_states:
+        allowed = ["completed"] if wish.status == "confirmed" else ["unresolved", "duplicate", "invalid"]
+        raise InvalidState(wish.status, "该状态下不能以此结果关闭", allowed_resolutions=allowed)
+    return _transition(
+        wish, user, "close", from_states, "closed", note=note, resolution=resolution, closed_at=clock.now()
+    )
+
+
+# -- shared steps ---------------------------------------------------------------------------
+
+
+def _require(allowed: bool, message: str, code: str = "forbidden") -> None:
+    if not allowed:
+        raise Forbidden(message, code=code)
+
+
+def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
+    now = clock.now()
+    return _transition(
+        wish,
+        actor,
+        action,
+        {"open"},
+        "claimed",
+        note=None if claimer is actor else f"指派给 {claimer.nickname or claimer.id}",
+        claimer_id=claimer.id,
+        claimed_at=now,
+        first_claimed_at=func.coalesce(Wish.first_claimed_at, now),
+    )
+
+
+def _transition(wish: Wish, actor: User | None, action: str, from_states: set, to: str, *, note=None, **values):
+    """Move ``wish`` from the state this request saw to ``to``, or raise 409.
+
+    The UPDATE names the status and claimer read earlier, so of two racing requests the
+    database lets exactly one through; the loser sees rowcount 0 and the current state.
+    """
+    seen_status, seen_claimer = wish.status, wish.claimer_id
+    if seen_status not in from_states:
+        raise InvalidState(seen_status)
+    claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
+    result = db.session.execute(
+        update(Wish)
+        .where(Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
+        .values(status=to, updated_at=clock.now(), **values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(wish)
+    if result.rowcount != 1:
+        raise InvalidState(wish.status)
+    _record(wish, actor, action, seen_status, to, note)
+    return wish
+
+
+def _record(wish: Wish, actor: User | None, action: str, from_status, to_status, note=None) -> None:
+    event = WishEvent(
+        wish_id=wish.id,
+        actor_id=actor.id if actor else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        created_at=clock.now(),
+    )
+    db.session.add(event)
+    db.session.flush()
+
+
+def _mark_opened(wish: Wish, now) -> None:
+    wish.opened_at = now
+    wish.response_due_at = _response_due(now)
+
+
+def _response_due(now):
+    return now + clock.seconds(current_app.config["UNCLAIMED_ESCALATION_SECONDS"])
+
+
+def _award_completion(wish: Wish) -> None:
+    config = current_app.config
+    source = f"wish:{wish.id}"
+    award(wish.claimer_id, config["POINTS_WISH_CONFIRMED"], "wish_confirmed", source)
+    if wish.stars == 5:
+        award(wish.claimer_id, config["POINTS_FIVE_STAR_BONUS"], "five_star_bonus", source)

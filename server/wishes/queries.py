@@ -1,0 +1,118 @@
+"""Reads of wishes: the paged lists and the statistics, all in SQL."""
+
+from datetime import date
+
+from sqlalchemy import and_, case, func, or_, select
+
+from server import clock
+from server.accounts.models import User
+from server.areas.models import Area
+from server.areas.queries import subtree_condition
+from server.extensions import db
+from server.paging import keyset_page
+from server.wishes.models import STATUSES, Wish, WishEvent
+
+
+def visible_to(user: User):
+    """SQL twin of permissions.can_view: the pool, plus what the user is involved in."""
+    staff_scope = [subtree_condition(Wish.area_path, area) for area in user.staff_areas()]
+    return or_(
+        and_(Wish.opened_at.is_not(None), Wish.status != "cancelled"),
+        Wish.owner_id == user.id,
+        Wish.claimer_id == user.id,
+        *staff_scope,
+    )
+
+
+def list_wishes(
+    user: User,
+    *,
+    limit: int,
+    cursor: str | None = None,
+    status: str | None = None,
+    grid_id: int | None = None,
+    area: Area | None = None,
+    category: str | None = None,
+    mine: str | None = None,
+):
+    query = select(Wish)
+    if mine == "posted":
+        query = query.where(Wish.owner_id == user.id)
+    elif mine == "claimed":
+        query = query.where(Wish.claimer_id == user.id)
+    else:
+        query = query.where(visible_to(user))
+    if status:
+        query = query.where(Wish.status == status)
+    if grid_id:
+        query = query.where(Wish.grid_id == grid_id)
+    if area is not None:
+        query = query.where(subtree_condition(Wish.area_path, area))
+    if category:
+        query = query.where(Wish.category == category)
+    return keyset_page(db.session, query, Wish.id, cursor=cursor, limit=limit)
+
+
+def timeline(wish: Wish) -> list[WishEvent]:
+    return list(db.session.scalars(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id)))
+
+
+def _rate(numerator: int, denominator: int) -> dict:
+    value = round(numerator / denominator, 4) if denominator else None
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def _count(condition):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
+    """Counts by status and the three rates of DESIGN §3 over wishes posted in the period.
+
+    - response: of wishes that entered the open pool and whose response window has passed
+      (or that were claimed already), those first claimed within the window;
+    - resolution: of opened wishes that are closed, confirmed, or past their desired date,
+      those confirmed (confirmed or closed as completed);
+    - satisfaction: of rated wishes, those with 4 or 5 stars.
+    """
+    now = clock.now()
+    scope = [subtree_condition(Wish.area_path, area)]
+    if date_from:
+        scope.append(Wish.created_at >= clock.shanghai_day_start(date_from))
+    if date_to:
+        scope.append(Wish.created_at < clock.shanghai_day_start(date_to) + clock.seconds(86400))
+
+    by_status = dict(db.session.execute(select(Wish.status, func.count()).where(*scope).group_by(Wish.status)).all())
+
+    opened = Wish.opened_at.is_not(None)
+    responded = and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at)
+    response_due = and_(opened, or_(Wish.first_claimed_at.is_not(None), Wish.response_due_at <= now))
+    resolved = and_(opened, Wish.confirmed_at.is_not(None))
+    past_desired = and_(Wish.desired_by.is_not(None), Wish.desired_by < clock.shanghai_today())
+    resolution_due = and_(
+        opened,
+        Wish.status != "cancelled",
+        or_(Wish.confirmed_at.is_not(None), Wish.status == "closed", past_desired),
+    )
+    rated = Wish.stars.is_not(None)
+    satisfied = and_(rated, Wish.stars >= 4)
+    row = db.session.execute(
+        select(
+            _count(responded),
+            _count(response_due),
+            _count(resolved),
+            _count(resolution_due),
+            _count(satisfied),
+            _count(rated),
+        ).where(*scope)
+    ).one()
+    return {
+        "area_id": area.id,
+        "from": date_from,
+        "to": date_to,
+        "total": sum(by_status.values()),
+        "counts": {status: by_status.get(status, 0) for status in STATUSES},
+        "response_rate": _rate(row[0], row[1]),
+        "resolution_rate": _rate(row[2], row[3]),
+        "satisfaction_rate": _rate(row[4], row[5]),
+    }
