@@ -4,10 +4,13 @@ per request with Idempotency-Key replay (``writes``)."""
 
 from functools import wraps
 from http import HTTPStatus
+from typing import ClassVar
 
 import flask_smorest
 from flask import g, make_response, request
+from marshmallow import RAISE
 from sqlalchemy.exc import IntegrityError
+from webargs.flaskparser import FlaskParser
 
 from server.accounts.tokens import user_from_token
 from server.errors import Unauthorized, Unprocessable
@@ -29,7 +32,20 @@ def _bearer_token() -> str:
     return token.strip()
 
 
+class StrictParser(FlaskParser):
+    """Refuse unknown query parameters too (webargs ignores them by default): a typo in a
+    filter should fail loudly, not silently return everything."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict] = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
     def errors(self, *statuses: int):
         """Document error answers, all in the one error shape."""
 

@@ -6,7 +6,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from server import cli
 from server.errors import ErrorSchema, register_error_handlers
-from server.extensions import api, db
+from server.extensions import Api, db
 from server.settings import environment_name, load_settings
 
 
@@ -20,6 +20,8 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     with app.app_context():
         _configure_connections(db.engine)
 
+    # One Api per app: flask-smorest keeps the spec on it, so apps must not share one.
+    api = Api()
     api.ERROR_SCHEMA = ErrorSchema
     api.init_app(app, spec_kwargs=_spec_kwargs())
     import miniprogram_api

@@ -22,6 +22,3 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         # server.errors registers the handlers that produce the one error shape.
         pass
-
-
-api = Api()

@@ -77,11 +77,11 @@ class ApiClient:
 
     def get(self, path, *, headers=None, **params):
         response = self.client.get(path, query_string=params, headers=self._headers(headers))
-        return response.status_code, response.get_json()
+        return response.status_code, response.get_json(silent=True)
 
     def post(self, path, json=None, *, headers=None):
         response = self.client.post(path, json=json, headers=self._headers(headers))
-        return response.status_code, response.get_json()
+        return response.status_code, response.get_json(silent=True)
 
 
 def login(client, openid: str) -> ApiClient:

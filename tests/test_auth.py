@@ -1,0 +1,101 @@
+"""Login through the (fake) WeChat over HTTP, and our own tokens."""
+
+import time
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+
+def test_dev_code_logs_in_and_never_returns_the_session_key(client, fake_wechat):
+    response = client.post("/api/v1/auth/login", json={"code": "dev:new-neighbour"})
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["token"]
+    assert body["user"]["roles"] == [{"role": "resident", "area_id": None}]
+    assert "session_key" not in response.get_data(as_text=True)
+    assert "/sns/jscode2session" in fake_wechat.app.calls
+
+
+def test_logging_in_twice_is_the_same_user(client):
+    first = client.post("/api/v1/auth/login", json={"code": "dev:same-person"}).get_json()
+    second = client.post("/api/v1/auth/login", json={"code": "dev:same-person"}).get_json()
+    assert first["user"]["id"] == second["user"]["id"]
+
+
+@pytest.mark.parametrize("code", ["not-a-dev-code", "dev:"])
+def test_a_code_wechat_refuses_is_401(client, code):
+    response = client.post("/api/v1/auth/login", json={"code": code})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_login_code"
+
+
+def test_wechat_unreachable_is_503_not_500(app, client):
+    original = app.config["WECHAT_API_BASE"]
+    app.config["WECHAT_API_BASE"] = "http://127.0.0.1:9"  # discard port: nothing listens
+    try:
+        response = client.post("/api/v1/auth/login", json={"code": "dev:someone"})
+    finally:
+        app.config["WECHAT_API_BASE"] = original
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "wechat_unavailable"
+
+
+def test_missing_token_is_401(client):
+    response = client.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "missing_token"
+
+
+def test_forged_token_is_401(client):
+    forged = URLSafeTimedSerializer("not-our-secret", salt="login-token").dumps({"uid": 1, "ver": 1})
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+def test_expired_token_is_401(app, world):
+    app.config["TOKEN_TTL_SECONDS"] = 1
+    try:
+        time.sleep(2.1)
+        status, body = world.resident.get("/api/v1/me")
+    finally:
+        app.config["TOKEN_TTL_SECONDS"] = 7 * 24 * 3600
+    assert status == 401
+    assert body["error"]["code"] == "token_expired"
+
+
+def test_logout_revokes_the_token(world):
+    status, _ = world.resident.post("/api/v1/auth/logout")
+    assert status == 204
+    status, body = world.resident.get("/api/v1/me")
+    assert status == 401
+    assert body["error"]["code"] == "token_revoked"
+
+
+def test_me_lists_every_role_the_person_holds(world):
+    status, body = world.member.get("/api/v1/me")
+    assert status == 200
+    assert body["home_grid_id"] == world.grid.id
+    party = [role for role in body["roles"] if role["role"] == "party_member"]
+    assert party == [
+        {
+            "role": "party_member",
+            "area_id": world.grid.id,
+            "status": "verified",
+            "branch": "红旗社区党支部",
+            "work_unit": "区医院",
+        }
+    ]
+    assert body["points_balance"] == 0
+
+
+def test_areas_list_children_of_a_node(world):
+    status, body = world.resident.get("/api/v1/areas")
+    assert status == 200
+    assert [area["name"] for area in body["items"]] == ["耀州区"]
+    status, body = world.resident.get("/api/v1/areas", parent_id=world.community.id)
+    assert [area["name"] for area in body["items"]] == ["红旗社区第1网格", "红旗社区第2网格"]
+    assert {area["level"] for area in body["items"]} == {"grid"}
+    status, body = world.resident.get("/api/v1/areas", parent_id=999999)
+    assert status == 404

@@ -1,0 +1,126 @@
+"""Bad input gets a clear error in the one shape and changes nothing."""
+
+import pytest
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.wishes.models import Wish
+from tests.conftest import VALID_WISH
+
+
+def _assert_error_shape(body, code=None):
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]["message"]), body
+    if code:
+        assert body["error"]["code"] == code
+
+
+def _wish_count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Wish))
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"title": "   "}, "title"),
+        ({"title": "长" * 51}, "title"),
+        ({"description": "字" * 1001}, "description"),
+        ({"category": "magic"}, "category"),
+        ({"contact_phone": "12345678901"}, "contact_phone"),
+        ({"contact_phone": "1381234123"}, "contact_phone"),
+        ({"contact_phone": "+8613812341234"}, "contact_phone"),
+        ({"address": ""}, "address"),
+        ({"desired_by": "next tuesday"}, "desired_by"),
+        ({"photos": ["p"] * 10}, "photos"),
+        ({"grid_id": "one"}, "grid_id"),
+        ({"surprise": 1}, "surprise"),
+    ],
+)
+def test_posting_an_invalid_wish_names_the_failing_field_and_saves_nothing(app, world, change, field):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, **change})
+
+    assert status == 422
+    _assert_error_shape(body, "validation_error")
+    assert field in body["error"]["details"]
+    assert _wish_count(app) == 0
+
+
+@pytest.mark.parametrize("missing", ["title", "description", "category", "address", "contact_phone"])
+def test_a_missing_required_field_is_named(world, missing):
+    body = {key: value for key, value in VALID_WISH.items() if key != missing}
+    status, answer = world.resident.post("/api/v1/wishes", body)
+    assert status == 422
+    assert missing in answer["error"]["details"]
+
+
+def test_malformed_json_is_a_400_in_the_error_shape(app, world):
+    response = world.resident.client.post(
+        "/api/v1/wishes",
+        data='{"title": "unfinished',
+        headers={**world.resident._headers(None), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    _assert_error_shape(response.get_json(), "malformed_json")
+    assert _wish_count(app) == 0
+
+
+def test_a_body_over_2_mb_is_a_413_in_the_error_shape(app, world):
+    response = world.resident.client.post(
+        "/api/v1/wishes",
+        data=b"x" * (2 * 1024 * 1024 + 1),
+        headers={**world.resident._headers(None), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    _assert_error_shape(response.get_json(), "payload_too_large")
+
+
+def test_unknown_paths_and_methods_answer_in_the_error_shape(client):
+    response = client.get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    _assert_error_shape(response.get_json(), "not_found")
+
+    response = client.delete("/api/v1/wishes")
+    assert response.status_code == 405
+    _assert_error_shape(response.get_json(), "method_not_allowed")
+
+
+def test_an_unknown_wish_is_404(world):
+    status, body = world.resident.get("/api/v1/wishes/999999")
+    assert status == 404
+    _assert_error_shape(body, "not_found")
+
+
+def test_an_unknown_query_parameter_is_refused(world):
+    status, body = world.resident.get("/api/v1/wishes", colour="red")
+    assert status == 422
+    assert "colour" in body["error"]["details"]
+
+
+def test_posting_into_an_area_that_is_not_a_grid_is_refused(app, world):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, "grid_id": world.community.id})
+    assert status == 422
+    assert "grid_id" in body["error"]["details"]
+    assert _wish_count(app) == 0
+
+
+def test_an_unexpected_failure_answers_500_in_the_error_shape_and_rolls_back(app, world, monkeypatch):
+    from server.wishes import operations
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(operations, "_record", explode)
+    status, body = world.resident.post("/api/v1/wishes", VALID_WISH)
+
+    assert status == 500
+    _assert_error_shape(body, "internal_error")
+    assert _wish_count(app) == 0
+
+
+def test_health_answers_when_the_database_does(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json()["database"] == "ok"

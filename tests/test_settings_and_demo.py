@@ -1,0 +1,104 @@
+"""Start-up refuses bad settings; the demo loads once with what DESIGN §5 promises."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from flask import Config
+from sqlalchemy import func, select
+
+from server.accounts.models import User
+from server.app import create_app
+from server.areas.models import Area
+from server.cli import prepare_database
+from server.extensions import db
+from server.settings import ConfigError, load_settings
+from server.wishes.models import STATUSES, Wish
+
+
+def _load(env_name="development", **environ):
+    config = Config(os.getcwd())
+    old = dict(os.environ)
+    os.environ.update(environ)
+    try:
+        load_settings(config, env_name)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    return config
+
+
+def test_settings_come_from_flask_prefixed_environment_variables():
+    config = _load(FLASK_CLAIM_TIMEOUT_SECONDS="6", FLASK_REVIEW_REQUIRED="false")
+    assert config["CLAIM_TIMEOUT_SECONDS"] == 6
+    assert config["REVIEW_REQUIRED"] is False
+
+
+def test_database_url_picks_the_database():
+    config = _load(DATABASE_URL="postgres://u:p@127.0.0.1:5432/microwish")
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@127.0.0.1:5432/microwish"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("FLASK_CLAIM_TIMEOUT_SECONDS", "abc", "CLAIM_TIMEOUT_SECONDS"),
+        ("FLASK_CLAIM_TIMEOUT_SECONDS", "-5", "CLAIM_TIMEOUT_SECONDS"),
+        ("FLASK_REVIEW_REQUIRED", '"yes"', "REVIEW_REQUIRED"),
+        ("FLASK_WECHAT_API_BASE", "ftp://x", "WECHAT_API_BASE"),
+        ("DATABASE_URL", "mysql://x/y", "SQLALCHEMY_DATABASE_URI"),
+    ],
+)
+def test_a_malformed_setting_is_refused_with_its_name(variable, value, named):
+    with pytest.raises(ConfigError, match=named):
+        _load(**{variable: value})
+
+
+def test_production_refuses_development_defaults():
+    with pytest.raises(ConfigError) as refused:
+        _load("production")
+    message = str(refused.value)
+    assert "SECRET_KEY" in message
+    assert "WECHAT_API_BASE" in message
+
+
+def test_make_run_entry_point_exits_with_a_clear_message_on_a_bad_setting():
+    result = subprocess.run(
+        [sys.executable, "-m", "server.devserver"],
+        env={**os.environ, "FLASK_JOB_INTERVAL_SECONDS": "often", "PORT": "5999", "MICROWISH_ENV": "development"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "JOB_INTERVAL_SECONDS" in result.stderr
+
+
+@pytest.fixture
+def demo_app(tmp_path):
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db"}, env_name="development")
+
+
+def test_the_demo_loads_once_with_the_yaozhou_tree_accounts_and_every_status(demo_app):
+    assert prepare_database(demo_app, with_demo=True) is True
+    assert prepare_database(demo_app, with_demo=True) is False
+
+    with demo_app.app_context():
+        grids = db.session.scalars(select(Area).where(Area.level == "grid")).all()
+        assert len(grids) == 67
+        communities = {a.name for a in db.session.scalars(select(Area).where(Area.level == "community"))}
+        assert {"红旗社区", "解放社区", "塔坡社区"} <= communities
+        hongqi_1 = db.session.scalar(select(Area).where(Area.name == "红旗社区第1网格"))
+        expected = ["demo-resident", "demo-party-member", "demo-grid-worker", "demo-admin"]
+        expected += [f"demo-party-member-{n}" for n in range(1, 21)]
+        users = {u.openid: u for u in db.session.scalars(select(User).where(User.openid.in_(expected)))}
+        assert set(users) == set(expected)
+        assert {u.home_grid_id for u in users.values()} == {hongqi_1.id}
+        members = [u for name, u in users.items() if name.startswith("demo-party-member")]
+        assert all(u.is_verified_party_member for u in members)
+        assert users["demo-grid-worker"].is_staff_for(hongqi_1.path)
+        assert users["demo-admin"].grants_of("admin")[0].area.level == "district"
+        statuses = set(db.session.scalars(select(Wish.status).distinct()))
+        assert statuses == set(STATUSES)
+        assert db.session.scalar(select(func.count()).select_from(User)) >= 75
