@@ -2,9 +2,11 @@
 after every test, and a small area tree with a person in every role."""
 
 import os
+import threading
 from dataclasses import dataclass
 
 import pytest
+from werkzeug.serving import make_server
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
@@ -56,6 +58,17 @@ def _empty_database(app):
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app behind a real multi-threaded HTTP server on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture

@@ -3,10 +3,8 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import requests
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
@@ -15,16 +13,6 @@ from server.wishes.models import Wish, WishEvent
 from tests.conftest import act, login, post_wish
 
 CLAIMERS = 21
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    server.server_close()
 
 
 def _party_members(app, world, count):

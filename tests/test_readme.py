@@ -1,0 +1,36 @@
+"""The README's walk-through works when pasted, against a server with the demo data."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from server import demo
+from server.extensions import db
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_walk_through_takes_a_wish_from_post_to_closed(app, live_server):
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+    script = re.search(r"paste this into a shell.*?```sh\n(.*?)```", README.read_text(), re.S).group(1)
+    port = live_server.rsplit(":", 1)[1]
+
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={"PORT": port, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"posted wish \d+", lines[0])
+    assert lines[1:6] == ["open", "claimed", "fulfilled", "confirmed", "closed"]
+    timeline = json.loads(lines[6])
+    assert [event["action"] for event in timeline] == ["post", "approve", "claim", "fulfil", "confirm", "close"]
+    assert lines[-1] == "12"
