@@ -2,10 +2,13 @@
 query, and serialise; the rules live in `server/`."""
 
 from miniprogram_api import accounts, areas, health, points, stats, wishes
+from miniprogram_api.fields import IdConverter, id_parameter_schema
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
 
 
-def register(api) -> None:
+def register(app, api) -> None:
+    app.url_map.converters["id"] = IdConverter
+    api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

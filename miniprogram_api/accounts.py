@@ -1,7 +1,7 @@
 from flask import current_app
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import LoginResultSchema, LoginSchema, MeSchema
+from miniprogram_api.schemas import LoginResultSchema, LoginSchema, MeSchema, ProfileUpdateSchema
 from server.accounts import operations
 from server.accounts.queries import profile
 from server.accounts.tokens import issue_token
@@ -35,3 +35,14 @@ def logout():
 @blp.response(200, MeSchema)
 def me():
     return profile(current_user())
+
+
+@blp.route("/me", methods=["PATCH"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ProfileUpdateSchema)
+@blp.response(200, MeSchema)
+@blp.errors(400, 404)
+def update_me(body):
+    """Set the nickname and pick the home grid (where new wishes are posted)."""
+    return profile(operations.update_profile(current_user(), **body))

@@ -101,6 +101,7 @@ class Blueprint(flask_smorest.Blueprint):
                 return _replay(record)
             return response
 
+        wrapper = self.errors(413, 422)(wrapper)
         wrapper = self.doc(
             parameters=[
                 {

@@ -1,6 +1,7 @@
 """Field types shared by the schemas."""
 
-from marshmallow import fields
+from marshmallow import fields, validate
+from werkzeug.routing import BaseConverter, ValidationError
 
 from server import clock
 
@@ -17,3 +18,32 @@ class TrimmedString(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+# Row ids are 32-bit on PostgreSQL; a larger number cannot name a row, so it is refused
+# at the edge instead of overflowing in the database driver.
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    def __init__(self, **kwargs):
+        super().__init__(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+class IdConverter(BaseConverter):
+    """``<id:wish_id>``: digits naming a possible row; anything else is a plain 404."""
+
+    regex = r"[1-9][0-9]{0,9}"
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+def id_parameter_schema(_converter) -> dict:
+    return {"type": "integer", "minimum": 1, "maximum": MAX_ID}

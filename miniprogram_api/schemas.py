@@ -4,7 +4,7 @@ document, so the two cannot drift. Unknown fields are refused (marshmallow's def
 from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from miniprogram_api.fields import ShanghaiDateTime, TrimmedString
+from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
 from server.points.models import REASONS
 from server.wishes import permissions
 from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
@@ -50,6 +50,11 @@ class MeSchema(Schema):
     points_balance = fields.Integer()
 
 
+class ProfileUpdateSchema(Schema):
+    nickname = TrimmedString(validate=validate.Length(min=1, max=32))
+    home_grid_id = Id()
+
+
 class LoginResultSchema(Schema):
     token = fields.String()
     expires_in = fields.Integer(metadata={"description": "seconds"})
@@ -57,7 +62,7 @@ class LoginResultSchema(Schema):
 
 
 class AreaQuery(Schema):
-    parent_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    parent_id = Id(load_default=None)
 
 
 class AreaSchema(Schema):
@@ -83,13 +88,13 @@ class WishCreateSchema(Schema):
     contact_phone = fields.String(required=True, validate=MAINLAND_MOBILE)
     photos = PHOTO_IDS
     desired_by = fields.Date(load_default=None)
-    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    grid_id = Id(load_default=None)
 
 
 class WishListQuery(PageQuery):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    grid_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
-    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    grid_id = Id(load_default=None)
+    area_id = Id(load_default=None)
     category = fields.String(load_default=None, validate=validate.OneOf(list(CATEGORIES)))
     mine = fields.String(load_default=None, validate=validate.OneOf(["posted", "claimed"]))
 
@@ -172,7 +177,7 @@ class ReasonSchema(Schema):
 
 
 class AssignSchema(Schema):
-    party_member_id = fields.Integer(required=True, validate=validate.Range(min=1))
+    party_member_id = Id(required=True)
 
 
 class FulfilSchema(Schema):
@@ -218,7 +223,7 @@ class PointsSchema(Schema):
 
 
 class LeaderboardQuery(Schema):
-    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    area_id = Id(load_default=None)
     period = fields.String(load_default="month", validate=validate.OneOf(["month", "year", "all"]))
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
@@ -236,7 +241,7 @@ class LeaderboardSchema(Schema):
 
 
 class StatsQuery(Schema):
-    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    area_id = Id(load_default=None)
     date_from = fields.Date(data_key="from", load_default=None)
     date_to = fields.Date(data_key="to", load_default=None)
 

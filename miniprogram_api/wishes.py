@@ -31,7 +31,7 @@ def _detail(wish):
 @blp.writes
 @blp.arguments(WishCreateSchema)
 @blp.response(201, WishDetailSchema)
-@blp.errors(404)
+@blp.errors(400, 404)
 def post_wish(body):
     """Post a wish in the resident's home grid (or ``grid_id``); it waits for review where review is on."""
     return _detail(operations.post_wish(current_user(), **body))
@@ -50,7 +50,7 @@ def list_wishes(args):
     return {"items": items, "next_cursor": next_cursor}
 
 
-@blp.route("/<int:wish_id>", methods=["GET"])
+@blp.route("/<id:wish_id>", methods=["GET"])
 @blp.login_required
 @blp.response(200, WishDetailSchema)
 @blp.errors(404)
@@ -70,9 +70,9 @@ def _action(rule: str, operation, schema=None, doc: str = ""):
     view.__doc__ = doc
     view = blp.errors(403, 404, 409)(blp.response(200, WishDetailSchema)(view))
     if schema is not None:
-        view = blp.arguments(schema)(view)
+        view = blp.errors(400)(blp.arguments(schema)(view))
     view = blp.login_required(blp.writes(view))
-    blp.route(f"/<int:wish_id>/{rule}", methods=["POST"])(view)
+    blp.route(f"/<id:wish_id>/{rule}", methods=["POST"])(view)
 
 
 _action("review", operations.review, ReviewSchema, "Approve or reject a pending wish (grid worker of its grid).")

@@ -26,7 +26,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     api.init_app(app, spec_kwargs=_spec_kwargs())
     import miniprogram_api
 
-    miniprogram_api.register(api)
+    miniprogram_api.register(app, api)
     _serve_docs_assets(app)
     register_error_handlers(app)
     cli.register(app)

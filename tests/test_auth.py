@@ -5,6 +5,8 @@ import time
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from tests.conftest import VALID_WISH, login
+
 
 def test_dev_code_logs_in_and_never_returns_the_session_key(client, fake_wechat):
     response = client.post("/api/v1/auth/login", json={"code": "dev:new-neighbour"})
@@ -99,3 +101,33 @@ def test_areas_list_children_of_a_node(world):
     assert {area["level"] for area in body["items"]} == {"grid"}
     status, body = world.resident.get("/api/v1/areas", parent_id=999999)
     assert status == 404
+
+
+def test_a_new_resident_picks_a_home_grid_and_then_posts_there(client, world):
+    newcomer = login(client, "newcomer")
+    status, body = newcomer.post("/api/v1/wishes", VALID_WISH)
+    assert status == 422
+    assert "grid_id" in body["error"]["details"]
+
+    response = client.patch(
+        "/api/v1/me",
+        json={"nickname": "新邻居", "home_grid_id": world.other_grid.id},
+        headers={"Authorization": f"Bearer {newcomer.token}"},
+    )
+    assert response.status_code == 200
+    assert response.get_json()["home_grid_id"] == world.other_grid.id
+    assert response.get_json()["nickname"] == "新邻居"
+
+    status, wish = newcomer.post("/api/v1/wishes", VALID_WISH)
+    assert status == 201
+    assert wish["grid_id"] == world.other_grid.id
+
+
+def test_a_home_grid_must_be_a_grid(client, world):
+    response = client.patch(
+        "/api/v1/me",
+        json={"home_grid_id": world.community.id},
+        headers={"Authorization": f"Bearer {world.resident.token}"},
+    )
+    assert response.status_code == 422
+    assert "home_grid_id" in response.get_json()["error"]["details"]

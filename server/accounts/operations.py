@@ -2,7 +2,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import RoleGrant, User
-from server.errors import ServiceUnavailable, Unauthorized
+from server.areas.queries import get_area
+from server.errors import ServiceUnavailable, Unauthorized, Unprocessable
 from server.extensions import db
 from server.wechat import client as wechat
 
@@ -41,3 +42,16 @@ def login_with_code(code: str) -> User:
     except wechat.WeChatError:
         raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
     return get_or_create_user(session.openid)
+
+
+def update_profile(user: User, *, nickname: str | None = None, home_grid_id: int | None = None) -> User:
+    """A resident names themselves and picks their home grid (the QR-code binding comes later)."""
+    if home_grid_id is not None:
+        grid = get_area(home_grid_id)
+        if grid.level != "grid":
+            raise Unprocessable("请选择具体的网格", details={"home_grid_id": ["必须是网格"]})
+        user.home_grid_id = grid.id
+    if nickname is not None:
+        user.nickname = nickname
+    db.session.flush()
+    return user
