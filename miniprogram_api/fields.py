@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 from werkzeug.routing import BaseConverter, ValidationError
 
 from server import clock
+from server.dbtypes import MAX_ID
 
 
 class ShanghaiDateTime(fields.DateTime):
@@ -20,9 +21,7 @@ class TrimmedString(fields.String):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
-# Row ids are 32-bit on PostgreSQL; a larger number cannot name a row, so it is refused
-# at the edge instead of overflowing in the database driver.
-MAX_ID = 2**31 - 1
+# Ids beyond MAX_ID are refused at the edge instead of overflowing in the database driver.
 
 
 class Id(fields.Integer):

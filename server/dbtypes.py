@@ -7,6 +7,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from server.extensions import db
 
+# Row ids are 32-bit integers on PostgreSQL: a larger number cannot name a row.
+MAX_ID = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC: SQLite keeps no offset, so neither do we."""

@@ -3,6 +3,7 @@
 import base64
 import json
 
+from server.dbtypes import MAX_ID
 from server.errors import Unprocessable
 
 
@@ -16,7 +17,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         before = json.loads(base64.urlsafe_b64decode(padded.encode()))["before"]
-        if not isinstance(before, int) or before < 1:
+        if type(before) is not int or not 1 <= before <= MAX_ID:  # bool is an int: refuse it too
             raise ValueError
     except (ValueError, KeyError, TypeError):
         raise Unprocessable("分页参数无效", details={"cursor": ["无效的分页游标"]}) from None

@@ -70,7 +70,8 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
     """Counts by status and the three rates of DESIGN §3 over wishes posted in the period.
 
     - response: of wishes that entered the open pool and whose response window has passed
-      (or that were claimed already), those first claimed within the window;
+      (or that were claimed already), those first claimed within the window; a wish its owner
+      withdrew before anyone claimed it is left out, the grid had nothing to answer;
     - resolution: of opened wishes that are closed, confirmed, or past their desired date,
       those confirmed (confirmed or closed as completed);
     - satisfaction: of rated wishes, those with 4 or 5 stars.
@@ -86,7 +87,10 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
 
     opened = Wish.opened_at.is_not(None)
     responded = and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at)
-    response_due = and_(opened, or_(Wish.first_claimed_at.is_not(None), Wish.response_due_at <= now))
+    response_due = and_(
+        opened,
+        or_(Wish.first_claimed_at.is_not(None), and_(Wish.response_due_at <= now, Wish.status != "cancelled")),
+    )
     resolved = and_(opened, Wish.confirmed_at.is_not(None))
     past_desired = and_(Wish.desired_by.is_not(None), Wish.desired_by < clock.shanghai_today())
     resolution_due = and_(
