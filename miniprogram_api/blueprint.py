@@ -2,6 +2,7 @@
 who is calling (``login_required``), which errors it documents (``errors``), and one commit
 per request with Idempotency-Key replay (``writes``)."""
 
+import re
 from functools import wraps
 from http import HTTPStatus
 from typing import ClassVar
@@ -18,6 +19,8 @@ from server.extensions import db
 from server.idempotency import operations as idempotency
 
 REPLAY_HEADER = "Idempotent-Replayed"
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,128}$"  # visible ASCII: it is echoed in logs and stored
+IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def current_user():
@@ -81,8 +84,8 @@ class Blueprint(flask_smorest.Blueprint):
                 response = make_response(func(*args, **kwargs))
                 db.session.commit()
                 return response
-            if not 1 <= len(key) <= 128:
-                raise Unprocessable(details={"Idempotency-Key": ["长度应为 1–128 个字符"]})
+            if not IDEMPOTENCY_KEY.fullmatch(key):
+                raise Unprocessable(details={"Idempotency-Key": ["应为 1–128 个可见 ASCII 字符"]})
             user_id = current_user().id
             fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
             record = idempotency.find(user_id, key, fingerprint)
@@ -108,7 +111,7 @@ class Blueprint(flask_smorest.Blueprint):
                     "in": "header",
                     "name": "Idempotency-Key",
                     "required": False,
-                    "schema": {"type": "string", "maxLength": 128},
+                    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
                     "description": "重试时带上同一个值：返回第一次的结果，不会重复创建。",
                 }
             ]

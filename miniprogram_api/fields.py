@@ -1,7 +1,11 @@
 """Field types shared by the schemas."""
 
+import unicodedata
+
+from marshmallow import ValidationError as FieldError
 from marshmallow import fields, validate
-from werkzeug.routing import BaseConverter, ValidationError
+from werkzeug.routing import BaseConverter
+from werkzeug.routing import ValidationError as NoMatch
 
 from server import clock
 from server.dbtypes import MAX_ID
@@ -15,10 +19,15 @@ class ShanghaiDateTime(fields.DateTime):
 
 
 class TrimmedString(fields.String):
-    """Strips surrounding whitespace, so a string of only spaces fails a minimum length."""
+    """Text a person typed: surrounding whitespace stripped (so only spaces fails a minimum
+    length); control characters and lone surrogates refused, as no keyboard makes them and
+    PostgreSQL cannot store NUL."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value):
+            raise FieldError("不能包含控制字符")
+        return value
 
 
 # Ids beyond MAX_ID are refused at the edge instead of overflowing in the database driver.
@@ -37,7 +46,7 @@ class IdConverter(BaseConverter):
     def to_python(self, value: str) -> int:
         number = int(value)
         if number > MAX_ID:
-            raise ValidationError()
+            raise NoMatch()
         return number
 
     def to_url(self, value) -> str:

@@ -1,10 +1,13 @@
 """Request and response schemas: the same classes validate requests and write the OpenAPI
 document, so the two cannot drift. Unknown fields are refused (marshmallow's default)."""
 
+from datetime import timedelta
+
 from flask import g
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
+from server import clock
 from server.points.models import REASONS
 from server.wishes import permissions
 from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
@@ -12,7 +15,9 @@ from server.wishes.privacy import mask_address, mask_phone
 
 MAINLAND_MOBILE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入 11 位中国大陆手机号")
 PHOTO_IDS = fields.List(
-    fields.String(validate=validate.Length(min=1, max=64)), validate=validate.Length(max=9), load_default=list
+    fields.String(validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="无效的图片编号")),
+    validate=validate.Length(max=9),
+    load_default=list,
 )
 
 
@@ -89,6 +94,14 @@ class WishCreateSchema(Schema):
     photos = PHOTO_IDS
     desired_by = fields.Date(load_default=None)
     grid_id = Id(load_default=None)
+
+    @validates("desired_by")
+    def _desired_by_is_ahead(self, value, **kwargs):
+        if value is None:
+            return
+        today = clock.shanghai_today()
+        if not today <= value <= today + timedelta(days=366):
+            raise ValidationError("期望日期应在今天到一年之内")
 
 
 class WishListQuery(PageQuery):

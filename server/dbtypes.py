@@ -35,5 +35,6 @@ def insert_ignoring_duplicates(table, **values) -> bool:
     """
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = db.session.execute(insert(table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    # RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING.
+    return db.session.execute(statement).first() is not None

@@ -1,5 +1,7 @@
 """Bad input gets a clear error in the one shape and changes nothing."""
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -37,6 +39,11 @@ def _wish_count(app):
         ({"photos": ["p"] * 10}, "photos"),
         ({"grid_id": "one"}, "grid_id"),
         ({"surprise": 1}, "surprise"),
+        ({"title": "取药\u0000"}, "title"),
+        ({"description": "bell\u0007"}, "description"),
+        ({"photos": ["../../etc/passwd"]}, "photos"),
+        ({"desired_by": "2020-01-01"}, "desired_by"),
+        ({"desired_by": "7134-09-29"}, "desired_by"),
     ],
 )
 def test_posting_an_invalid_wish_names_the_failing_field_and_saves_nothing(app, world, change, field):
@@ -45,6 +52,16 @@ def test_posting_an_invalid_wish_names_the_failing_field_and_saves_nothing(app, 
     assert status == 422
     _assert_error_shape(body, "validation_error")
     assert field in body["error"]["details"]
+    assert _wish_count(app) == 0
+
+
+def test_a_lone_surrogate_escape_in_json_is_refused_naming_the_field(app, world):
+    body = json.dumps({**VALID_WISH, "address": "PLACEHOLDER"}).replace("PLACEHOLDER", "\\ud800")
+    response = world.resident.client.post(
+        "/api/v1/wishes", data=body, headers={**world.resident._headers(None), "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "address" in response.get_json()["error"]["details"]
     assert _wish_count(app) == 0
 
 

@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from server.extensions import db
@@ -67,10 +68,12 @@ def test_a_failed_request_is_not_remembered(app, world):
     assert status == 201
 
 
-def test_an_overlong_key_is_refused(world):
-    status, body = world.resident.post("/api/v1/wishes", VALID_WISH, headers={"Idempotency-Key": "k" * 129})
+@pytest.mark.parametrize("key", ["k" * 129, "with space", "中文"])
+def test_a_malformed_key_is_refused(app, world, key):
+    status, body = world.resident.post("/api/v1/wishes", VALID_WISH, headers={"Idempotency-Key": key})
     assert status == 422
     assert "Idempotency-Key" in body["error"]["details"]
+    assert _count_wishes(app) == 0
 
 
 def test_simultaneous_retries_with_one_key_create_one_wish(app, world):
