@@ -85,7 +85,6 @@ class Wish(db.Model):
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     claimer: Mapped[User | None] = relationship(foreign_keys=[claimer_id])
-    events: Mapped[list["WishEvent"]] = relationship(order_by="WishEvent.id", lazy="raise_on_sql")
 
     @property
     def category_name(self) -> str:

@@ -17,6 +17,15 @@ from server.points.operations import award
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
 
+# The states a grid worker may close from, and the resolutions each allows.
+_NOT_DONE = frozenset({"unresolved", "duplicate", "invalid"})
+CLOSE_RESOLUTIONS = {
+    "confirmed": frozenset({"completed"}),
+    "disputed": _NOT_DONE,
+    "open": _NOT_DONE,
+    "rejected": _NOT_DONE,
+}
+
 
 def get_visible_wish(user: User, wish_id: int) -> Wish:
     wish = db.session.get(Wish, wish_id)
@@ -133,11 +142,12 @@ def resolve(wish: Wish, user: User, *, outcome: str, note: str | None = None) ->
 
 
 def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -> Wish:
+    """Final. ``completed`` only for a confirmed wish; the other resolutions for the rest."""
     _require(permissions.is_staff(user, wish), "只有该网格的网格员可以关闭心愿")
-    from_states = {"confirmed"} if resolution == "completed" else {"disputed", "open", "rejected"}
-    if wish.status in {"confirmed", "disputed", "open", "rejected"} and wish.status not in from_states:
-        allowed = ["completed"] if wish.status == "confirmed" else ["unresolved", "duplicate", "invalid"]
-        raise InvalidState(wish.status, "该状态下不能以此结果关闭", allowed_resolutions=allowed)
+    allowed = CLOSE_RESOLUTIONS.get(wish.status)
+    if allowed is not None and resolution not in allowed:
+        raise InvalidState(wish.status, "该状态下不能以此结果关闭", allowed_resolutions=sorted(allowed))
+    from_states = {status for status, resolutions in CLOSE_RESOLUTIONS.items() if resolution in resolutions}
     return _transition(
         wish, user, "close", from_states, "closed", note=note, resolution=resolution, closed_at=clock.now()
     )
