@@ -4,7 +4,7 @@ from flask import Flask, send_from_directory
 from sqlalchemy import event
 from swagger_ui_bundle import swagger_ui_path
 
-from server import cli
+from server import cli, models  # noqa: F401  (every table registered before create_all)
 from server.errors import ErrorSchema, register_error_handlers
 from server.extensions import Api, db
 from server.settings import environment_name, load_settings

@@ -28,13 +28,15 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def insert_ignoring_duplicates(table, **values) -> bool:
+def insert_ignoring_duplicates(table, *, connection=None, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was written.
 
     The database's unique constraint decides, so retries and races cannot write twice.
+    Runs in the request's session unless a ``connection`` (its own transaction) is given.
     """
-    dialect = db.session.get_bind().dialect.name
+    executor = connection if connection is not None else db.session
+    dialect = (connection.dialect if connection is not None else db.session.get_bind().dialect).name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
     # RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING.
-    return db.session.execute(statement).first() is not None
+    return executor.execute(statement).first() is not None

@@ -50,8 +50,9 @@ def app(fake_wechat, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _empty_database(app):
+def _empty_database(app, fake_wechat):
     yield
+    fake_wechat.app.reset()
     with app.app_context():
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):

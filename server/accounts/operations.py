@@ -6,6 +6,7 @@ from server.areas.queries import get_area
 from server.errors import ServiceUnavailable, Unauthorized, Unprocessable
 from server.extensions import db
 from server.wechat import client as wechat
+from server.wechat.errors import InvalidCredential, WeChatError
 
 
 def get_or_create_user(openid: str) -> User:
@@ -37,9 +38,9 @@ def login_with_code(code: str) -> User:
     """Exchange a wx.login code with WeChat (once: codes are single-use) for our user."""
     try:
         session = wechat.code_to_session(code)
-    except wechat.InvalidCredential:
+    except InvalidCredential:
         raise Unauthorized("微信登录凭证无效或已使用，请重新进入小程序", code="invalid_login_code") from None
-    except wechat.WeChatError:
+    except WeChatError:
         raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
     return get_or_create_user(session.openid)
 

@@ -1,37 +1,24 @@
 """A small client for WeChat's server APIs over `requests`.
 
-WeChat answers most failures with HTTP 200 and a non-zero ``errcode``, so every answer is
-checked; ``errmsg`` carries a ``rid`` that WeChat support asks for, so it is logged.
+Every call has connect and read timeouts and checks ``errcode`` (WeChat answers most failures
+with HTTP 200); ``errmsg`` ends with a ``rid`` that WeChat support asks for, so it is logged.
+Nothing here retries in a loop: a refused access token is replaced and the call retried once;
+everything else is raised as a typed exception (server.wechat.errors) for the caller to decide.
 """
 
+import json
 import logging
 from dataclasses import dataclass
 
 import requests
 from flask import current_app
 
+from server.wechat import tokens
+from server.wechat.errors import ContentRisky, InvalidRequest, TokenExpired, WeChatBusy, WeChatError, error_for
+
 log = logging.getLogger(__name__)
 
-_session = requests.Session()
-
-
-class WeChatError(Exception):
-    def __init__(self, errcode: int, errmsg: str):
-        super().__init__(f"{errcode}: {errmsg}")
-        self.errcode = errcode
-        self.errmsg = errmsg
-
-
-class InvalidCredential(WeChatError):
-    """The login code (or another single-use credential) is invalid, used or blocked."""
-
-
-class WeChatBusy(WeChatError):
-    """WeChat is busy, rate limited or unreachable: the caller may try again later."""
-
-
-INVALID_CODE_ERRCODES = {40029, 40163, 40226}
-BUSY_ERRCODES = {-1, 45011}
+_http = requests.Session()
 
 
 @dataclass(frozen=True)
@@ -41,40 +28,132 @@ class LoginSession:
     unionid: str | None = None
 
 
-def _call(method: str, path: str, **kwargs) -> dict:
-    config = current_app.config
-    url = config["WECHAT_API_BASE"].rstrip("/") + path
-    timeout = (config["WECHAT_CONNECT_TIMEOUT_SECONDS"], config["WECHAT_READ_TIMEOUT_SECONDS"])
+def _config(key: str):
+    return current_app.config[key]
+
+
+def _send(method: str, path: str, *, params=None, body=None, image: bool = False):
+    """One HTTP exchange. Returns the JSON answer, or image bytes when ``image`` and WeChat sent one."""
+    url = _config("WECHAT_API_BASE").rstrip("/") + path
+    timeout = (_config("WECHAT_CONNECT_TIMEOUT_SECONDS"), _config("WECHAT_READ_TIMEOUT_SECONDS"))
+    data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else {}
     try:
-        response = _session.request(method, url, timeout=timeout, **kwargs)
-        response.raise_for_status()
-        body = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        log.warning("wechat %s unreachable: %s", path, exc)
+        response = _http.request(method, url, params=params, data=data, headers=headers, timeout=timeout)
+    except requests.RequestException as exc:
+        log.warning("wechat %s unreachable: %s", path, exc.__class__.__name__)
         raise WeChatBusy(-1, f"unreachable: {exc.__class__.__name__}") from exc
-    errcode = body.get("errcode", 0)
+    if image and response.ok and response.headers.get("Content-Type", "").startswith("image/"):
+        return response.content
+    try:
+        answer = response.json()
+    except ValueError:
+        log.warning("wechat %s answered HTTP %s without JSON", path, response.status_code)
+        raise WeChatBusy(-1, f"HTTP {response.status_code} without JSON") from None
+    errcode = answer.get("errcode", 0) if isinstance(answer, dict) else -1
     if errcode:
-        errmsg = body.get("errmsg", "")
+        errmsg = answer.get("errmsg", "")
         log.warning("wechat %s failed: errcode=%s errmsg=%s", path, errcode, errmsg)
-        if errcode in INVALID_CODE_ERRCODES:
-            raise InvalidCredential(errcode, errmsg)
-        if errcode in BUSY_ERRCODES:
-            raise WeChatBusy(errcode, errmsg)
-        raise WeChatError(errcode, errmsg)
-    return body
+        raise error_for(errcode, errmsg)
+    if image:
+        raise WeChatError(-1, "expected an image")
+    return answer
+
+
+def _fetch_stable_token() -> tuple[str, int]:
+    answer = _send(
+        "POST",
+        "/cgi-bin/stable_token",
+        body={
+            "grant_type": "client_credential",
+            "appid": _config("WECHAT_APPID"),
+            "secret": _config("WECHAT_SECRET"),
+            "force_refresh": False,
+        },
+    )
+    return answer["access_token"], int(answer["expires_in"])
+
+
+def _with_token(method: str, path: str, *, body=None, image: bool = False):
+    """Call with the shared access token; if WeChat refuses the token, replace it and retry once."""
+    token = tokens.get_token(_fetch_stable_token)
+    try:
+        return _send(method, path, params={"access_token": token}, body=body, image=image)
+    except TokenExpired:
+        tokens.drop_token(token)
+        fresh = tokens.get_token(_fetch_stable_token)
+        return _send(method, path, params={"access_token": fresh}, body=body, image=image)
+
+
+# -- the calls the product makes ---------------------------------------------------------------
 
 
 def code_to_session(code: str) -> LoginSession:
-    """Exchange a wx.login code once. Codes are single-use: never retried."""
-    config = current_app.config
-    body = _call(
+    """Exchange a wx.login code. Codes are single-use: never retried, not even once."""
+    answer = _send(
         "GET",
         "/sns/jscode2session",
         params={
-            "appid": config["WECHAT_APPID"],
-            "secret": config["WECHAT_SECRET"],
+            "appid": _config("WECHAT_APPID"),
+            "secret": _config("WECHAT_SECRET"),
             "js_code": code,
             "grant_type": "authorization_code",
         },
     )
-    return LoginSession(openid=body["openid"], session_key=body["session_key"], unionid=body.get("unionid"))
+    return LoginSession(openid=answer["openid"], session_key=answer["session_key"], unionid=answer.get("unionid"))
+
+
+def check_text(content: str, *, openid: str, scene: int) -> str:
+    """msg_sec_check v2: "pass", "review" or "risky" (v1's errcode 87014 counts as risky)."""
+    try:
+        answer = _with_token(
+            "POST", "/wxa/msg_sec_check", body={"content": content, "version": 2, "scene": scene, "openid": openid}
+        )
+    except ContentRisky:
+        return "risky"
+    suggest = (answer.get("result") or {}).get("suggest")
+    if suggest not in ("pass", "review", "risky"):
+        raise WeChatError(-1, f"unexpected verdict {suggest!r}")
+    return suggest
+
+
+def check_media_async(media_url: str, *, openid: str, scene: int) -> str:
+    """media_check_async: the verdict arrives later at the push endpoint; returns its trace_id."""
+    answer = _with_token(
+        "POST",
+        "/wxa/media_check_async",
+        body={"media_url": media_url, "media_type": 2, "version": 2, "scene": scene, "openid": openid},
+    )
+    return answer["trace_id"]
+
+
+def send_subscribe_message(*, touser: str, template_id: str, data: dict, page: str | None, state: str) -> None:
+    body = {
+        "touser": touser,
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+        "miniprogram_state": state,
+        "lang": "zh_CN",
+    }
+    if page:
+        body["page"] = page
+    _with_token("POST", "/cgi-bin/message/subscribe/send", body=body)
+
+
+def get_phone_number(code: str) -> dict:
+    """The ``phone_info`` for a getPhoneNumber code (single-use, so a refused token is the only retry)."""
+    answer = _with_token("POST", "/wxa/business/getuserphonenumber", body={"code": code})
+    info = answer.get("phone_info")
+    if not isinstance(info, dict):
+        raise InvalidRequest(-1, "no phone_info in the answer")
+    return info
+
+
+def get_unlimited_qrcode(*, scene: str, page: str, env_version: str, width: int = 430) -> bytes:
+    """A mini-program code (PNG bytes). Failure comes back as JSON: decided by Content-Type."""
+    return _with_token(
+        "POST",
+        "/wxa/getwxacodeunlimit",
+        body={"scene": scene, "page": page, "check_path": False, "env_version": env_version, "width": width},
+        image=True,
+    )

@@ -1,0 +1,9 @@
+"""Every model module, imported in one place so the metadata (create_all, migrations) is whole.
+Feature packages add their models module here."""
+
+from server.accounts import models as accounts  # noqa: F401
+from server.areas import models as areas  # noqa: F401
+from server.idempotency import models as idempotency  # noqa: F401
+from server.points import models as points  # noqa: F401
+from server.wechat import models as wechat  # noqa: F401
+from server.wishes import models as wishes  # noqa: F401
