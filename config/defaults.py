@@ -28,6 +28,73 @@ WECHAT_SECRET = "wx-dev-secret"
 WECHAT_API_BASE = ""
 WECHAT_CONNECT_TIMEOUT_SECONDS = 3.0
 WECHAT_READ_TIMEOUT_SECONDS = 5.0
+# Token of the message-push URL (/wechat/push) set in the mini-program console: 3–32 letters
+# or digits. WeChat signs every push (media-check verdicts) with it.
+WECHAT_PUSH_TOKEN = "devpushtoken"
+
+# Photos (POST /api/v1/uploads): the largest file accepted, and the local folder they are kept
+# in (empty: instance/uploads). PUBLIC_BASE_URL is how WeChat's image checker reaches this
+# server (e.g. https://wish.example.cn); empty uses the host of the request.
+UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+UPLOAD_FOLDER = ""
+PUBLIC_BASE_URL = ""
+
+# Mini-program codes (getwxacodeunlimit): the page a grid's "bind me" code opens (no leading
+# slash, no query) and the version of the mini-program it opens: release, trial or develop.
+WECHAT_BIND_PAGE = "pages/bind/index"
+WECHAT_CODE_ENV_VERSION = "release"
+
+# Subscribe messages (server/notifications). Which version of the mini-program a message
+# opens: developer, trial or formal.
+WECHAT_MINIPROGRAM_STATE = "formal"
+# Notification kind (server/notifications/templates.py RULES) -> the subscribe template that
+# carries it: template_id, page ({wish_id} filled in), and data: keyword -> value source
+# (number, title, category, status, time, headline, body, note, actor, claimer). Values are
+# cut to each keyword type's limits. A kind left out is shown in the inbox only. These ids
+# are development stand-ins: production sets real ones from the mini-program console.
+_WISH_PROGRESS = {  # 心愿进度通知, for residents
+    "template_id": "dev-tpl-wish-progress",
+    "page": "pages/wish/detail?id={wish_id}",
+    "data": {"character_string1": "number", "thing2": "title", "phrase3": "status", "thing4": "body", "time5": "time"},
+}
+_WISH_TASK = {  # 服务任务通知, for party members
+    "template_id": "dev-tpl-wish-task",
+    "page": "pages/wish/detail?id={wish_id}",
+    "data": {"thing1": "title", "thing2": "headline", "thing3": "body", "time4": "time"},
+}
+_GRID_TODO = {  # 待办提醒, for grid workers
+    "template_id": "dev-tpl-grid-todo",
+    "page": "pages/wish/detail?id={wish_id}",
+    "data": {"character_string1": "number", "thing2": "title", "thing3": "headline", "time4": "time"},
+}
+WECHAT_SUBSCRIBE_TEMPLATES = {
+    **dict.fromkeys(
+        [
+            "wish_approved",
+            "wish_rejected",
+            "wish_claimed",
+            "wish_released",
+            "wish_fulfilled",
+            "wish_closed",
+            "dispute_resolved",
+        ],
+        _WISH_PROGRESS,
+    ),
+    **dict.fromkeys(["wish_assigned", "claim_released", "wish_confirmed", "wish_disputed"], _WISH_TASK),
+    **dict.fromkeys(["wish_to_review", "dispute_to_handle"], _GRID_TODO),
+}
+
+# The outbox sender (`flask outbox send`, later the scheduler): rows per pass, how long a
+# claimed row is held before another sender may take it over, and retries (backoff doubles
+# from the base up to the max; after the last attempt the row is marked failed).
+OUTBOX_BATCH_SIZE = 100
+OUTBOX_LEASE_SECONDS = 300
+OUTBOX_MAX_ATTEMPTS = 5
+OUTBOX_RETRY_BASE_SECONDS = 60
+OUTBOX_RETRY_MAX_SECONDS = 3600
+
+# Words refused before any call to WeChat's content check (msg_sec_check).
+BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]
 
 # Load the Yaozhou demo data into an empty database on start (development only).
 DEMO_DATA = False

@@ -1,10 +1,14 @@
 """The HTTP API the mini-program calls (DESIGN §4). Views parse, call one operation or
 query, and serialise; the rules live in `server/`."""
 
-from miniprogram_api import accounts, areas, health, points, stats, wishes
+from miniprogram_api import accounts, areas, health, notifications, points, stats, uploads, wechat_push, wishes
 from miniprogram_api.fields import IdConverter, id_parameter_schema
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
+# Photos (issue 3): the upload API, the signed media links, WeChat's push.
+BLUEPRINTS += (uploads.blp, uploads.media_blp, wechat_push.blp)
+# Inbox and subscribe messages (issue 3).
+BLUEPRINTS += (notifications.blp,)
 
 
 def register(app, api) -> None:

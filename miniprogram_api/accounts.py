@@ -1,7 +1,14 @@
 from flask import current_app
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import LoginResultSchema, LoginSchema, MeSchema, ProfileUpdateSchema
+from miniprogram_api.schemas import (
+    HomeGridScanSchema,
+    LoginResultSchema,
+    LoginSchema,
+    MeSchema,
+    PhoneBindSchema,
+    ProfileUpdateSchema,
+)
 from server.accounts import operations
 from server.accounts.queries import profile
 from server.accounts.tokens import issue_token
@@ -13,7 +20,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Login a
 @blp.writes
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
-@blp.errors(400, 401, 503)
+@blp.errors(400, 401, 429, 503)
 def login(body):
     """Log in with a wx.login code; the answer carries our own token, never the session_key."""
     user = operations.login_with_code(body["code"])
@@ -46,3 +53,25 @@ def me():
 def update_me(body):
     """Set the nickname and pick the home grid (where new wishes are posted)."""
     return profile(operations.update_profile(current_user(), **body))
+
+
+@blp.route("/me/phone", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(PhoneBindSchema)
+@blp.response(200, MeSchema)
+@blp.errors(400, 503)
+def bind_phone(body):
+    """Bind the mobile number from a getPhoneNumber code; the answer and /me show it masked."""
+    return profile(operations.bind_phone(current_user(), body["code"]))
+
+
+@blp.route("/me/home-grid", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(HomeGridScanSchema)
+@blp.response(200, MeSchema)
+@blp.errors(400, 404)
+def bind_home_grid(body):
+    """Make the grid of a scanned "bind me" code the caller's home grid."""
+    return profile(operations.bind_home_grid(current_user(), body["scene"]))

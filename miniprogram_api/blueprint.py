@@ -87,7 +87,7 @@ class Blueprint(flask_smorest.Blueprint):
             if not IDEMPOTENCY_KEY.fullmatch(key):
                 raise Unprocessable(details={"Idempotency-Key": ["应为 1–128 个可见 ASCII 字符"]})
             user_id = current_user().id
-            fingerprint = idempotency.fingerprint(request.method, request.path, request.get_data())
+            fingerprint = idempotency.fingerprint(request.method, request.path, _body_for_fingerprint())
             record = idempotency.find(user_id, key, fingerprint)
             if record is not None:
                 return _replay(record)
@@ -117,6 +117,14 @@ class Blueprint(flask_smorest.Blueprint):
             ]
         )(wrapper)
         return wrapper
+
+
+def _body_for_fingerprint() -> bytes:
+    """The body, without the random multipart boundary: a retried upload (new boundary, same
+    file) is the same request."""
+    body = request.get_data()
+    boundary = request.mimetype_params.get("boundary") if request.mimetype == "multipart/form-data" else None
+    return body.replace(boundary.encode(), b"") if boundary else body
 
 
 def _replay(record):

@@ -1,13 +1,15 @@
 """Request and response schemas: the same classes validate requests and write the OpenAPI
 document, so the two cannot drift. Unknown fields are refused (marshmallow's default)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flask import g
+from flask_smorest.fields import Upload as FileField
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
 from server import clock
+from server.notifications.templates import KINDS as NOTIFICATION_KINDS
 from server.points.models import REASONS
 from server.wishes import permissions
 from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
@@ -52,7 +54,9 @@ class MeSchema(Schema):
     nickname = fields.String()
     roles = fields.List(fields.Nested(RoleSchema))
     home_grid_id = fields.Integer(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "masked (138****1234); null until bound"})
     points_balance = fields.Integer()
+    unread_notifications = fields.Integer(metadata={"description": "inbox rows not read yet"})
 
 
 class ProfileUpdateSchema(Schema):
@@ -253,10 +257,14 @@ class LeaderboardSchema(Schema):
     next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one ranked page"})
 
 
+# Dates outside any report (and near datetime's limits, where time-zone arithmetic overflows).
+REPORTING_DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31), error="日期应在 2000–2099 年之间")
+
+
 class StatsQuery(Schema):
     area_id = Id(load_default=None)
-    date_from = fields.Date(data_key="from", load_default=None)
-    date_to = fields.Date(data_key="to", load_default=None)
+    date_from = fields.Date(data_key="from", load_default=None, validate=REPORTING_DATES)
+    date_to = fields.Date(data_key="to", load_default=None, validate=REPORTING_DATES)
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -284,3 +292,136 @@ class OverviewSchema(Schema):
 class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()
+
+
+# -- phone number and grid codes (issue 3) --------------------------------------------------
+
+
+class PhoneBindSchema(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "the code from the getPhoneNumber button (not the wx.login code)"},
+    )
+
+
+class HomeGridScanSchema(Schema):
+    scene = fields.String(
+        required=True,
+        validate=validate.Regexp(r"^[0-9A-Za-z!#$&'()*+,/:;=?@._~%-]{1,96}$", error="无效的二维码参数"),
+        metadata={"description": "the scene of the scanned grid code, as received or URL-decoded"},
+    )
+
+
+# -- uploads and the WeChat push (issue 3, photos) ------------------------------------------
+
+
+class UploadFormSchema(Schema):
+    file = FileField(required=True, metadata={"description": "JPEG, PNG or WebP, decided by content; ≤ 5 MB"})
+
+
+class UploadSchema(Schema):
+    id = fields.String(metadata={"description": "opaque; reference it in a wish's or a fulfilment's photos"})
+    status = fields.String(metadata={"enum": ["checking", "pass", "review", "risky"]})
+    url = fields.String(metadata={"description": "GET it with the bearer token"})
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class PushSignatureQuery(Schema):
+    """What WeChat adds to every push; anything else it adds (openid, encrypt_type) is ignored."""
+
+    class Meta:
+        unknown = "exclude"
+
+    signature = fields.String(load_default="")
+    timestamp = fields.String(load_default="")
+    nonce = fields.String(load_default="")
+
+
+class PushHandshakeQuery(PushSignatureQuery):
+    echostr = fields.String(load_default="")
+
+
+class MediaCheckResultSchema(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    suggest = fields.String(required=True, validate=validate.OneOf(["pass", "review", "risky"]))
+    label = fields.Integer(load_default=None, allow_none=True)
+
+
+class PushEventSchema(Schema):
+    """A pushed event (JSON data format). Only ``wxa_media_check`` is acted on."""
+
+    class Meta:
+        unknown = "exclude"
+
+    Event = fields.String(load_default=None)
+    appid = fields.String(load_default=None)
+    trace_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    result = fields.Nested(MediaCheckResultSchema, load_default=None)
+
+
+# -- notifications (inbox and subscribe messages) -------------------------------------------
+
+
+class NotificationListQuery(PageQuery):
+    unread = fields.Boolean(load_default=False, metadata={"description": "true: only those not read yet"})
+
+
+class NotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"enum": list(NOTIFICATION_KINDS)})
+    title = fields.String()
+    body = fields.String()
+    wish_id = fields.Integer(allow_none=True)
+    read = fields.Boolean()
+    read_at = ShanghaiDateTime(allow_none=True)
+    created_at = ShanghaiDateTime()
+
+
+class NotificationListSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MarkReadSchema(Schema):
+    """Either ``ids`` (the caller's own; others are ignored) or ``all: true``."""
+
+    ids = fields.List(Id(), validate=validate.Length(min=1, max=100))
+    all = fields.Boolean(validate=validate.Equal(True, error="只能为 true"))
+
+    @validates_schema
+    def _one_of(self, data, **kwargs):
+        if ("ids" in data) == ("all" in data):
+            raise ValidationError("请提供 ids 或 all 其中之一", "_schema")
+
+
+class MarkReadResultSchema(Schema):
+    marked = fields.Integer(metadata={"description": "how many changed from unread to read"})
+    unread_notifications = fields.Integer()
+
+
+class SubscriptionsSchema(Schema):
+    """The template ids the person accepted in one ``wx.requestSubscribeMessage`` (at most 3)."""
+
+    template_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=64)), required=True, validate=validate.Length(min=1, max=3)
+    )
+
+    @validates("template_ids")
+    def _distinct(self, value, **kwargs):
+        if len(set(value)) != len(value):
+            raise ValidationError("模板不能重复")
+
+
+class SubscriptionSchema(Schema):
+    template_id = fields.String()
+    kinds = fields.List(fields.String(), metadata={"description": "the notification kinds it carries"})
+    credits = fields.Integer(metadata={"description": "sends accepted and not yet spent"})
+
+
+class SubscriptionListSchema(Schema):
+    items = fields.List(fields.Nested(SubscriptionSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})

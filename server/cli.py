@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask init-db`, `flask demo`."""
+"""Flask CLI commands: `flask init-db`, `flask demo`, `flask outbox send`."""
 
 import click
 
@@ -30,3 +30,21 @@ def register(app) -> None:
         """Load the Yaozhou demo data unless the database already has areas."""
         loaded = prepare_database(app, with_demo=True)
         click.echo("demo data loaded" if loaded else "database already has data; demo not loaded")
+
+    @app.cli.group("outbox")
+    def outbox():
+        """The outbox of WeChat subscribe messages."""
+
+    @outbox.command("send")
+    @click.option("--batch-size", type=click.IntRange(1, 1000), default=None, help="rows to claim (OUTBOX_BATCH_SIZE)")
+    def outbox_send(batch_size):
+        """Send the subscribe messages that are due, once, and print what became of them."""
+        from server.notifications.sender import send_due
+
+        if not app.config["WECHAT_API_BASE"]:
+            raise click.ClickException(
+                "WECHAT_API_BASE is empty: point FLASK_WECHAT_API_BASE at WeChat or a running fake "
+                "(python -m server.wechat.fake --port 8901); nothing was sent"
+            )
+        counts = send_due(batch_size=batch_size)
+        click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))

@@ -59,7 +59,9 @@ def is_loaded() -> bool:
 
 
 def load() -> None:
-    """Create the demo in the current transaction; the caller commits."""
+    """Create the demo, committing as requests would: the tree and accounts, then each action
+    on each wish. Content checks call WeChat, whose shared token cache writes on its own
+    connection, and SQLite lets only one connection write at a time."""
     district = create_area("耀州区", "district")
     grids: list[Area] = []
     for street_name, communities in TREE:
@@ -92,12 +94,12 @@ def load() -> None:
         db.session.add(worker)
         db.session.flush()
         grant_role(worker, "grid_worker", grid.id)
+    db.session.commit()
 
     for n, (title, category, description, status) in enumerate(WISHES):
         owner = resident if n % 3 else neighbour
         helper = party_members[n % len(party_members)]
         _walk(owner, grid_worker, helper, status, title=title, category=category, description=description, n=n)
-    db.session.flush()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:
@@ -121,5 +123,7 @@ def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, c
         "dispute": lambda: wishes.dispute(wish, owner, reason="缴费单据没有交给我。"),
         "close": lambda: wishes.close(wish, grid_worker, resolution="completed", note="回访满意，办结。"),
     }
+    db.session.commit()
     for step in PATHS[status]:
         steps[step]()
+        db.session.commit()  # one transaction per action, as requests have

@@ -21,7 +21,13 @@ def main() -> int:
         print(f"micro-wish: {exc}", file=sys.stderr)
         return 2
     if not app.config["WECHAT_API_BASE"]:
-        fake = FakeWeChatServer(app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]).start()
+        fake = FakeWeChatServer(
+            app.config["WECHAT_APPID"],
+            app.config["WECHAT_SECRET"],
+            # Image-check verdicts are pushed back here, signed as WeChat signs them.
+            push_url=f"http://127.0.0.1:{port}/wechat/push",
+            push_token=app.config["WECHAT_PUSH_TOKEN"],
+        ).start()
         app.config["WECHAT_API_BASE"] = fake.base_url
         logging.info("fake WeChat serving on %s (login code dev:<openid>)", fake.base_url)
     if prepare_database(app, with_demo=app.config["DEMO_DATA"]):

@@ -52,6 +52,10 @@ class Unprocessable(AppError):
     status, code, message = 422, "validation_error", "提交的内容有误"
 
 
+class TooManyRequests(AppError):
+    status, code, message = 429, "too_many_requests", "请求过于频繁，请稍后再试"
+
+
 class ServiceUnavailable(AppError):
     status, code, message = 503, "service_unavailable", "服务暂时不可用，请稍后重试"
 

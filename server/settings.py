@@ -6,8 +6,11 @@ import os
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from server.notifications.templates import KINDS, VALUE_SOURCES
+
 ENVIRONMENTS = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
+DEV_PUSH_TOKEN = "devpushtoken"
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +28,18 @@ class _StrictBoolean(fields.Field):
 
 def _seconds():
     return fields.Integer(strict=True, validate=validate.Range(min=1))
+
+
+class _SubscribeTemplate(Schema):
+    """One WECHAT_SUBSCRIBE_TEMPLATES entry: keywords named as WeChat names them (thing2)."""
+
+    template_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    page = fields.String(allow_none=True, validate=validate.Length(max=128))
+    data = fields.Dict(
+        required=True,
+        keys=fields.String(validate=validate.Regexp(r"^[a-z_]+[0-9]+$", error="a keyword such as thing2")),
+        values=fields.String(validate=validate.OneOf(VALUE_SOURCES)),
+    )
 
 
 class SettingsSchema(Schema):
@@ -55,7 +70,29 @@ class SettingsSchema(Schema):
     )
     WECHAT_CONNECT_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
     WECHAT_READ_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    WECHAT_PUSH_TOKEN = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z0-9]{3,32}$", error="3 to 32 letters or digits, as WeChat requires")
+    )
+    UPLOAD_MAX_BYTES = fields.Integer(strict=True, validate=validate.Range(min=1024, max=50 * 1024 * 1024))
+    UPLOAD_FOLDER = fields.String()
+    PUBLIC_BASE_URL = fields.String(
+        validate=validate.Regexp(r"^(https?://[^\s/]+(/\S*)?)?$", error="must be empty or an http(s):// URL")
+    )
+    WECHAT_BIND_PAGE = fields.String(
+        validate=validate.Regexp(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", error="a page path with no leading / or query")
+    )
+    WECHAT_CODE_ENV_VERSION = fields.String(validate=validate.OneOf(["release", "trial", "develop"]))
     DEMO_DATA = _StrictBoolean()
+    BANNED_WORDS = fields.List(fields.String(validate=validate.Length(min=1)))
+    WECHAT_MINIPROGRAM_STATE = fields.String(validate=validate.OneOf(["developer", "trial", "formal"]))
+    WECHAT_SUBSCRIBE_TEMPLATES = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(KINDS)), values=fields.Nested(_SubscribeTemplate)
+    )
+    OUTBOX_BATCH_SIZE = fields.Integer(strict=True, validate=validate.Range(min=1, max=1000))
+    OUTBOX_LEASE_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=60))
+    OUTBOX_MAX_ATTEMPTS = fields.Integer(strict=True, validate=validate.Range(min=1, max=20))
+    OUTBOX_RETRY_BASE_SECONDS = _seconds()
+    OUTBOX_RETRY_MAX_SECONDS = _seconds()
 
 
 def environment_name() -> str:
@@ -108,5 +145,11 @@ def _refuse_development_defaults(config) -> None:
         problems.append("WECHAT_APPID / WECHAT_SECRET are not real credentials")
     if config["DEMO_DATA"]:
         problems.append("DEMO_DATA must be off")
+    if config["WECHAT_PUSH_TOKEN"] == DEV_PUSH_TOKEN:
+        problems.append("WECHAT_PUSH_TOKEN is the development default")
+    if not config["PUBLIC_BASE_URL"]:
+        problems.append("PUBLIC_BASE_URL is empty (WeChat's image check could not fetch photos)")
+    if any(spec["template_id"].startswith("dev-tpl-") for spec in config["WECHAT_SUBSCRIBE_TEMPLATES"].values()):
+        problems.append("WECHAT_SUBSCRIBE_TEMPLATES has development template ids")
     if problems:
         raise ConfigError("production refuses to start: " + "; ".join(problems))

@@ -40,6 +40,8 @@ def app(fake_wechat, tmp_path_factory):
             "WECHAT_API_BASE": fake_wechat.base_url,
             "WECHAT_APPID": "wx-test-appid",
             "WECHAT_SECRET": "wx-test-secret",
+            # Photos any test uploads (the API fuzzer sends real PNGs and JPEGs) stay out of instance/.
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         },
         env_name="testing",
     )

@@ -131,3 +131,35 @@ def test_a_home_grid_must_be_a_grid(client, world):
     )
     assert response.status_code == 422
     assert "home_grid_id" in response.get_json()["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    ("errcode", "status", "code"),
+    [
+        (40163, 401, "invalid_login_code"),
+        (40226, 401, "invalid_login_code"),
+        (-1, 503, "wechat_unavailable"),
+        (45011, 429, "wechat_rate_limited"),
+        (40013, 503, "wechat_unavailable"),
+    ],
+)
+def test_a_login_wechat_refuses_is_answered_once_never_retried(client, fake_wechat, errcode, status, code):
+    fake_wechat.app.fail_next("/sns/jscode2session", errcode)
+
+    response = client.post("/api/v1/auth/login", json={"code": "dev:someone"})
+
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    assert fake_wechat.app.calls["/sns/jscode2session"] == 1
+
+
+def test_a_login_slower_than_the_timeout_is_503_not_a_hang(app, client, fake_wechat):
+    original = app.config["WECHAT_READ_TIMEOUT_SECONDS"]
+    app.config["WECHAT_READ_TIMEOUT_SECONDS"] = 0.3
+    fake_wechat.app.fail_next("/sns/jscode2session", delay=1.0)
+    try:
+        response = client.post("/api/v1/auth/login", json={"code": "dev:someone"})
+    finally:
+        app.config["WECHAT_READ_TIMEOUT_SECONDS"] = original
+    # The fake answers successfully after 1 s: only the read timeout makes this a 503.
+    assert response.status_code == 503

@@ -22,11 +22,23 @@ class User(db.Model):
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     nickname: Mapped[str] = mapped_column(String(32), default="")
     home_grid_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # The mobile number (from WeChat's getPhoneNumber) in its stored form. Read and write it only
+    # through ``phone``: encryption at rest will change that accessor and nothing else.
+    _phone_stored: Mapped[str | None] = mapped_column("phone_stored", String(255), default=None)
     # Bumped to revoke every token issued before (logout everywhere, a blocked account).
     token_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin", order_by="RoleGrant.id")
+
+    @property
+    def phone(self) -> str | None:
+        """The bound mainland mobile number, e.g. "13812341234"; None until bound."""
+        return self._phone_stored
+
+    @phone.setter
+    def phone(self, number: str | None) -> None:
+        self._phone_stored = number
 
     def grants_of(self, *roles: str) -> list["RoleGrant"]:
         return [grant for grant in self.grants if grant.role in roles]

@@ -1,12 +1,20 @@
+import logging
+import re
+
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import RoleGrant, User
-from server.areas.queries import get_area
-from server.errors import ServiceUnavailable, Unauthorized, Unprocessable
+from server.areas.queries import get_area, grid_for_scene
+from server.errors import ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable
 from server.extensions import db
 from server.wechat import client as wechat
-from server.wechat.errors import InvalidCredential, WeChatError
+from server.wechat.errors import InvalidCredential, RateLimited, WeChatError
+
+log = logging.getLogger(__name__)
+
+MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 def get_or_create_user(openid: str) -> User:
@@ -40,6 +48,8 @@ def login_with_code(code: str) -> User:
         session = wechat.code_to_session(code)
     except InvalidCredential:
         raise Unauthorized("微信登录凭证无效或已使用，请重新进入小程序", code="invalid_login_code") from None
+    except RateLimited:
+        raise TooManyRequests("登录过于频繁，请稍后再试", code="wechat_rate_limited") from None
     except WeChatError:
         raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
     return get_or_create_user(session.openid)
@@ -54,5 +64,37 @@ def update_profile(user: User, *, nickname: str | None = None, home_grid_id: int
         user.home_grid_id = grid.id
     if nickname is not None:
         user.nickname = nickname
+    db.session.flush()
+    return user
+
+
+def bind_home_grid(user: User, scene: str) -> User:
+    """A resident scanned a grid's "bind me" code: that grid becomes their home grid."""
+    user.home_grid_id = grid_for_scene(scene).id
+    db.session.flush()
+    return user
+
+
+def bind_phone(user: User, code: str) -> User:
+    """Exchange a getPhoneNumber code for the user's mobile number and keep it.
+
+    The code is single-use: it is sent once (the client only replaces a refused access token).
+    """
+    try:
+        info = wechat.get_phone_number(code)
+    except InvalidCredential:
+        raise Unprocessable(
+            "手机号授权已失效，请重新点击授权", code="invalid_phone_code", details={"code": ["无效或已使用"]}
+        ) from None
+    except WeChatError:
+        raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
+    appid = (info.get("watermark") or {}).get("appid")
+    if appid != current_app.config["WECHAT_APPID"]:
+        log.warning("phone number watermark names appid %r, not ours: refused", appid)
+        raise Unprocessable("手机号授权不属于本小程序，请重新授权", code="phone_appid_mismatch")
+    number = str(info.get("purePhoneNumber") or "")
+    if str(info.get("countryCode")) != "86" or not MAINLAND_MOBILE.fullmatch(number):
+        raise Unprocessable("目前仅支持绑定中国大陆手机号", code="phone_not_mainland")
+    user.phone = number
     db.session.flush()
     return user

@@ -1,5 +1,7 @@
 from server.accounts.models import User
+from server.notifications.queries import unread_count
 from server.points.queries import balance
+from server.wishes.privacy import mask_phone
 
 
 def profile(user: User) -> dict:
@@ -20,5 +22,7 @@ def profile(user: User) -> dict:
         "nickname": user.nickname,
         "roles": roles,
         "home_grid_id": user.home_grid_id,
+        "phone": mask_phone(user.phone) if user.phone else None,
         "points_balance": balance(user.id),
+        "unread_notifications": unread_count(user.id),
     }

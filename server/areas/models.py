@@ -1,6 +1,10 @@
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from server import clock
+from server.dbtypes import UTCDateTime
 from server.extensions import db
 
 LEVELS = ("district", "street", "community", "grid")
@@ -29,3 +33,19 @@ class Area(db.Model):
 
     def __repr__(self) -> str:
         return f"<Area {self.id} {self.level} {self.name}>"
+
+
+class GridCode(db.Model):
+    """A grid's "bind me" mini-program code: its scene key and the PNG WeChat drew for it.
+
+    WeChat's codes are permanent, so each grid's is generated once and kept; the primary key
+    lets one of two concurrent first requests store it, and the scene key (random, not the
+    grid id) keeps printed codes meaning the same grid wherever the data is moved.
+    """
+
+    __tablename__ = "grid_codes"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    scene: Mapped[str] = mapped_column(String(32), unique=True)
+    png: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -1,6 +1,30 @@
-from server.areas.models import LEVELS, Area
-from server.errors import Unprocessable
+import logging
+import secrets
+import string
+from typing import TYPE_CHECKING
+
+from flask import current_app
+from sqlalchemy import select
+
+from server import clock
+from server.areas.models import LEVELS, Area, GridCode
+from server.areas.queries import get_area
+from server.dbtypes import insert_ignoring_duplicates
+from server.errors import Forbidden, ServiceUnavailable, Unprocessable
 from server.extensions import db
+from server.wechat import client as wechat
+from server.wechat.errors import InvalidRequest, RateLimited, WeChatError
+
+if TYPE_CHECKING:  # accounts imports areas: a runtime import would be circular
+    from server.accounts.models import User
+
+log = logging.getLogger(__name__)
+
+# A grid's scene: "g=" and 12 random letters and digits (62**12 keys), well inside WeChat's 32.
+SCENE_PREFIX = "g="
+SCENE_RANDOM_LENGTH = 12
+# Printed on notice boards: WeChat's largest width.
+BIND_CODE_WIDTH = 1280
 
 
 def create_area(name: str, level: str, parent: Area | None = None, review_required: bool | None = None) -> Area:
@@ -12,3 +36,59 @@ def create_area(name: str, level: str, parent: Area | None = None, review_requir
     db.session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
     return area
+
+
+def grid_bind_code(user: "User", area_id: int) -> bytes:
+    """The PNG of a grid's "bind me" mini-program code, for its staff to print.
+
+    Drawn by WeChat on the first request and kept (WeChat's codes are permanent, and every
+    drawing counts against a quota); when WeChat fails, nothing is kept and the next request
+    asks again.
+    """
+    area = get_area(area_id)
+    if not user.is_staff_for(area.path):
+        raise Forbidden("只有负责该网格的网格员或管理员可以获取绑定二维码")
+    if area.level != "grid":
+        raise Unprocessable("只有网格才有绑定二维码", code="not_a_grid", details={"area_id": ["必须是网格"]})
+    png = db.session.scalar(select(GridCode.png).where(GridCode.area_id == area.id))
+    if png is not None:
+        return png
+    scene = SCENE_PREFIX + "".join(
+        secrets.choice(string.ascii_letters + string.digits) for _ in range(SCENE_RANDOM_LENGTH)
+    )
+    return _keep_first(area.id, scene, _draw(scene))
+
+
+def _draw(scene: str) -> bytes:
+    try:
+        return wechat.get_unlimited_qrcode(
+            scene=scene,
+            page=current_app.config["WECHAT_BIND_PAGE"],
+            env_version=current_app.config["WECHAT_CODE_ENV_VERSION"],
+            width=BIND_CODE_WIDTH,
+        )
+    except RateLimited:
+        raise ServiceUnavailable("今日生成二维码的次数已达微信上限，请稍后重试", code="wechat_rate_limited") from None
+    except InvalidRequest as exc:
+        # A bad page or scene is our configuration, not the user's doing: worth an alert.
+        log.error("getwxacodeunlimit refused our request: %s", exc)
+        raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
+    except WeChatError:
+        raise ServiceUnavailable("微信服务暂时不可用，请稍后重试", code="wechat_unavailable") from None
+
+
+def _keep_first(area_id: int, scene: str, png: bytes) -> bytes:
+    """Store the code unless a concurrent first request stored one already; answer the kept one.
+
+    Its own transaction: the code is kept whatever the request does next, and the re-read
+    sees the other request's row (the request's own snapshot might not).
+    """
+    table = GridCode.__table__
+    with db.engine.begin() as connection:
+        insert_ignoring_duplicates(
+            table, connection=connection, area_id=area_id, scene=scene, png=png, created_at=clock.now()
+        )
+        kept = connection.execute(select(table.c.png).where(table.c.area_id == area_id)).scalar()
+    if kept is None:  # the random scene collided with another grid's: the next request draws anew
+        raise ServiceUnavailable("二维码生成失败，请重试", code="qrcode_conflict")
+    return kept

@@ -1,8 +1,10 @@
+from urllib.parse import unquote
+
 from flask import current_app
 from sqlalchemy import select
 
-from server.areas.models import Area
-from server.errors import NotFound
+from server.areas.models import Area, GridCode
+from server.errors import NotFound, Unprocessable
 from server.extensions import db
 
 
@@ -43,3 +45,23 @@ def root_area() -> Area:
     if area is None:
         raise NotFound("尚未配置区域")
     return area
+
+
+# The characters WeChat allows in a mini-program code's scene (at most 32 of them).
+SCENE_CHARACTERS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$&'()*+,/:;=?@-._~")
+
+
+def grid_for_scene(scene: str) -> Area:
+    """The grid whose "bind me" code carries ``scene``. The mini-program receives the scene
+    URL-encoded ("g%3D…"); it may pass it on as it came or decoded, both are understood."""
+    scene = unquote(scene)
+    code = None
+    if 1 <= len(scene) <= 32 and set(scene) <= SCENE_CHARACTERS:
+        code = db.session.scalar(select(GridCode).where(GridCode.scene == scene))
+    if code is None:
+        raise Unprocessable(
+            "未找到该二维码对应的网格，请扫描网格张贴的绑定二维码",
+            code="unknown_scene",
+            details={"scene": ["未找到对应的网格"]},
+        )
+    return get_area(code.area_id)

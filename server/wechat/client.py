@@ -103,12 +103,13 @@ def code_to_session(code: str) -> LoginSession:
     return LoginSession(openid=answer["openid"], session_key=answer["session_key"], unionid=answer.get("unionid"))
 
 
-def check_text(content: str, *, openid: str, scene: int) -> str:
+def check_text(content: str, *, openid: str, scene: int, title: str | None = None) -> str:
     """msg_sec_check v2: "pass", "review" or "risky" (v1's errcode 87014 counts as risky)."""
+    body = {"content": content, "version": 2, "scene": scene, "openid": openid}
+    if title:
+        body["title"] = title
     try:
-        answer = _with_token(
-            "POST", "/wxa/msg_sec_check", body={"content": content, "version": 2, "scene": scene, "openid": openid}
-        )
+        answer = _with_token("POST", "/wxa/msg_sec_check", body=body)
     except ContentRisky:
         return "risky"
     suggest = (answer.get("result") or {}).get("suggest")

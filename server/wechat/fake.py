@@ -60,6 +60,7 @@ class FakeWeChat:
         self.media_verdicts: dict[str, str] = {}  # media_url substring -> suggest
         self.sent_messages: list[dict] = []
         self.media_checks: list[dict] = []
+        self.text_checks: list[dict] = []
         self._token = ""
         self._token_expires = 0.0
         self._rotate_token()
@@ -81,6 +82,7 @@ class FakeWeChat:
             self.faults.clear()
             self.sent_messages.clear()
             self.media_checks.clear()
+            self.text_checks.clear()
             self.media_verdicts.clear()
 
     @property
@@ -181,8 +183,9 @@ class FakeWeChat:
     def msg_sec_check(self, body: dict) -> dict:
         if body.get("version") != 2 or body.get("scene") not in (1, 2, 3, 4) or not body.get("openid"):
             return _error(47001, "data format error")
-        content = str(body.get("content", ""))
-        if len(content) > 2500:
+        self.text_checks.append(body)
+        content = str(body.get("title", "")) + "\n" + str(body.get("content", ""))
+        if len(str(body.get("content", ""))) > 2500:
             return _error(47001, "content too long")
         if any(word in content for word in self.risky_words):
             suggest, label = "risky", 20006

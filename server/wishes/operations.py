@@ -8,12 +8,14 @@ side effects in the same transaction. Functions flush; the request or job commit
 from flask import current_app
 from sqlalchemy import func, update
 
-from server import clock
+from server import clock, moderation
 from server.accounts.models import User
 from server.areas.queries import get_area, review_required_for
 from server.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.extensions import db
+from server.notifications.operations import notify_wish_event
 from server.points.operations import award
+from server.uploads import operations as uploads
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
 
@@ -41,13 +43,17 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
     grid = get_area(grid_id)
     if grid.level != "grid":
         raise Unprocessable(details={"grid_id": ["必须是网格"]})
+    shown_at_once = moderation.check(
+        owner, moderation.SCENE_FORUM, title=fields.get("title"), description=fields.get("description")
+    )
     now = clock.now()
-    status = "pending_review" if review_required_for(grid) else "open"
+    status = "pending_review" if review_required_for(grid) or not shown_at_once else "open"
     wish = Wish(owner_id=owner.id, grid_id=grid.id, area_path=grid.path, status=status, created_at=now, **fields)
     if status == "open":
         _mark_opened(wish, now)
     db.session.add(wish)
     db.session.flush()
+    uploads.attach_photos(owner, wish, fields.get("photos"))
     wish.number = f"{clock.to_shanghai(now):%Y%m%d}{wish.id:06d}"
     _record(wish, owner, "post", None, status)
     return wish
@@ -94,6 +100,9 @@ def release(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
 
 def fulfil(wish: Wish, user: User, *, note: str, photos: list | None = None) -> Wish:
     _require(permissions.is_claimer(user, wish), "只有认领人可以提交完成")
+    _ensure_state(wish, {"claimed"})
+    moderation.check(user, moderation.SCENE_COMMENT, note=note)
+    uploads.attach_photos(user, wish, photos)
     return _transition(
         wish,
         user,
@@ -111,6 +120,8 @@ def confirm(wish: Wish, user: User | None, *, stars: int | None = None, comment:
     """The owner confirms with stars; ``user=None`` is the confirm-window job (no stars)."""
     if user is not None:
         _require(permissions.is_owner(user, wish), "只有发布人可以确认完成")
+        _ensure_state(wish, {"fulfilled"})
+        moderation.check(user, moderation.SCENE_COMMENT, comment=comment)
     _transition(
         wish,
         user,
@@ -128,6 +139,8 @@ def confirm(wish: Wish, user: User | None, *, stars: int | None = None, comment:
 
 def dispute(wish: Wish, user: User, *, reason: str) -> Wish:
     _require(permissions.is_owner(user, wish), "只有发布人可以提出异议")
+    _ensure_state(wish, {"fulfilled"})
+    moderation.check(user, moderation.SCENE_COMMENT, reason=reason)
     return _transition(wish, user, "dispute", {"fulfilled"}, "disputed", note=reason, dispute_reason=reason)
 
 
@@ -150,6 +163,14 @@ def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -
     from_states = {status for status, resolutions in CLOSE_RESOLUTIONS.items() if resolution in resolutions}
     return _transition(
         wish, user, "close", from_states, "closed", note=note, resolution=resolution, closed_at=clock.now()
+    )
+
+
+def return_to_review(wish: Wish, *, note: str) -> Wish:
+    """The system takes an open wish out of the pool for a person to look at again (a photo
+    failed WeChat's image check). Only from ``open``; approval puts it back in the pool."""
+    return _transition(
+        wish, None, "return_to_review", {"open"}, "pending_review", note=note, opened_at=None, response_due_at=None
     )
 
 
@@ -176,6 +197,11 @@ def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
     )
 
 
+def _ensure_state(wish: Wish, states: set) -> None:
+    if wish.status not in states:
+        raise InvalidState(wish.status)
+
+
 def _transition(wish: Wish, actor: User | None, action: str, from_states: set, to: str, *, note=None, **values):
     """Move ``wish`` from the state this request saw to ``to``, or raise 409.
 
@@ -183,8 +209,7 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     database lets exactly one through; the loser sees rowcount 0 and the current state.
     """
     seen_status, seen_claimer = wish.status, wish.claimer_id
-    if seen_status not in from_states:
-        raise InvalidState(seen_status)
+    _ensure_state(wish, from_states)
     claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
     result = db.session.execute(
         update(Wish)
@@ -211,6 +236,7 @@ def _record(wish: Wish, actor: User | None, action: str, from_status, to_status,
     )
     db.session.add(event)
     db.session.flush()
+    notify_wish_event(wish, event)
 
 
 def _mark_opened(wish: Wish, now) -> None:

@@ -1,0 +1,57 @@
+"""Content security for what residents write that others will read.
+
+A local banned-word list (config BANNED_WORDS) is checked first and costs no call; then WeChat's
+msg_sec_check v2. ``risky`` refuses the text (422 naming the field); ``review`` or WeChat being
+unreachable lets it through but tells the caller a person must look (a wish then waits in
+``pending_review``): nothing a resident wrote is lost because WeChat was down.
+
+Call it before the request writes anything: a token refresh commits on its own connection,
+and on SQLite that waits for any write lock the request already holds.
+"""
+
+import logging
+
+from flask import current_app
+
+from server.accounts.models import User
+from server.errors import Unprocessable
+from server.wechat import client as wechat
+from server.wechat.errors import WeChatError
+
+log = logging.getLogger(__name__)
+
+# msg_sec_check scenes.
+SCENE_COMMENT = 2
+SCENE_FORUM = 3
+
+RISKY_MESSAGE = "内容含有不适宜发布的信息，请修改后再提交"
+
+
+def _refuse(*fields: str):
+    return Unprocessable(RISKY_MESSAGE, code="content_risky", details={name: [RISKY_MESSAGE] for name in fields})
+
+
+def check(author: User, scene: int, **texts: str | None) -> bool:
+    """Check the named texts; True when they may be shown at once, False when a person must look.
+
+    Raises 422 ``content_risky`` naming the field(s). The texts go to WeChat in one call (the
+    first as its title when there are two), so a post costs one check however many fields it has.
+    """
+    present = {name: text for name, text in texts.items() if text}
+    if not present:
+        return True
+    banned = [word for word in current_app.config["BANNED_WORDS"] if word]
+    for name, text in present.items():
+        if any(word in text for word in banned):
+            raise _refuse(name)
+    names = list(present)
+    title = present[names[0]] if len(names) > 1 else None
+    content = "\n".join(present[name] for name in names[1:]) if title else present[names[0]]
+    try:
+        verdict = wechat.check_text(content, openid=author.openid, scene=scene, title=title)
+    except WeChatError as exc:
+        log.warning("content check unavailable (%s): holding for a person to review", exc)
+        return False
+    if verdict == "risky":
+        raise _refuse(*names)
+    return verdict == "pass"

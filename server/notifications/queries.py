@@ -1,0 +1,43 @@
+"""Reads: the inbox page, the unread count, the configured templates and a person's credits."""
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from server.extensions import db
+from server.notifications.models import Notification, SubscribeCredit
+from server.paging import keyset_page
+
+
+def inbox(user_id: int, *, unread: bool = False, cursor: str | None, limit: int):
+    """Newest first; ``unread`` keeps only those not read yet."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    return keyset_page(db.session, query, Notification.id, cursor=cursor, limit=limit)
+
+
+def unread_count(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def configured_templates() -> dict[str, list[str]]:
+    """Each configured subscribe template id and the notification kinds it carries."""
+    kinds_by_template: dict[str, list[str]] = {}
+    for kind, spec in sorted(current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"].items()):
+        kinds_by_template.setdefault(spec["template_id"], []).append(kind)
+    return kinds_by_template
+
+
+def subscriptions(user_id: int) -> list[dict]:
+    """The templates the mini-program may ask the person to accept, with the credits left."""
+    credits = dict(
+        db.session.execute(
+            select(SubscribeCredit.template_id, SubscribeCredit.credits).where(SubscribeCredit.user_id == user_id)
+        ).all()
+    )
+    return [
+        {"template_id": template_id, "kinds": kinds, "credits": credits.get(template_id, 0)}
+        for template_id, kinds in configured_templates().items()
+    ]

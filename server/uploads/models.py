@@ -1,0 +1,55 @@
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server import clock
+from server.dbtypes import UTCDateTime
+from server.extensions import db
+
+# checking: sent to (or waiting to be re-sent to) WeChat's image check; the rest are its verdicts.
+STATUSES = ("checking", "pass", "review", "risky")
+# Verdicts that hide a photo from everyone but the staff in scope of the wish using it.
+HIDDEN_STATUSES = frozenset({"review", "risky"})
+MIME_TYPES = ("image/jpeg", "image/png", "image/webp")
+
+
+class Upload(db.Model):
+    """One stored photo. ``id`` is an opaque random token: it is what wishes reference."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (
+        CheckConstraint(f"status IN {STATUSES}", name="status"),
+        CheckConstraint(f"mime IN {MIME_TYPES}", name="mime"),
+        Index("ix_uploads_owner_id", "owner_id"),
+        Index("ix_uploads_status_created_at", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    storage_key: Mapped[str] = mapped_column(String(128), unique=True)
+    mime: Mapped[str] = mapped_column(String(16))
+    size: Mapped[int]
+    width: Mapped[int]
+    height: Mapped[int]
+    status: Mapped[str] = mapped_column(String(8), default="checking")
+    # WeChat's media_check_async id; None while the check could not be submitted.
+    trace_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    verdict_label: Mapped[int | None]
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    @property
+    def hidden(self) -> bool:
+        return self.status in HIDDEN_STATUSES
+
+
+class WishPhoto(db.Model):
+    """A photo used by a wish (the resident's or the claimer's proof of fulfilment): who may
+    see a photo follows from the wishes using it."""
+
+    __tablename__ = "wish_photos"
+    __table_args__ = (Index("ix_wish_photos_upload_id", "upload_id"),)
+
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), primary_key=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), primary_key=True)

@@ -1,0 +1,93 @@
+"""Where photo bytes live, behind a narrow interface: ``save``, ``open``, ``url``.
+
+The local-folder backend is the default (UPLOAD_FOLDER, or instance/uploads); an S3-compatible
+backend (issue 5) only has to provide the same three methods. ``url`` is a link that works
+without our bearer token, for WeChat's image checker: the local backend answers a signed link
+to ``/media/<token>`` that expires after MEDIA_URL_MAX_AGE seconds.
+"""
+
+import os
+import re
+import tempfile
+from typing import BinaryIO, Protocol
+
+from flask import current_app, has_request_context, request
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+# WeChat fetches the image within about 30 minutes of the request; the link outlives that a little.
+MEDIA_URL_MAX_AGE = 3600
+MEDIA_PATH = "/media/"
+# Keys are made by this package ("2026/05/<id>.jpg"); anything else is refused, so a key can never
+# walk out of the folder.
+KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.[a-z0-9]{1,5}$")
+
+
+class Storage(Protocol):
+    def save(self, key: str, data: bytes) -> None: ...
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def url(self, key: str) -> str: ...
+
+
+class LocalStorage:
+    def __init__(self, folder: str, public_base_url: str):
+        self.folder = folder
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def _path(self, key: str) -> str:
+        if not KEY.fullmatch(key):
+            raise ValueError(f"not a storage key: {key!r}")
+        return os.path.join(self.folder, *key.split("/"))
+
+    def save(self, key: str, data: bytes) -> None:
+        """Write whole or not at all: a temporary file in the same folder, then an atomic rename."""
+        path = self._path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".upload-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def open(self, key: str) -> BinaryIO:
+        return open(self._path(key), "rb")  # the caller streams and closes it
+
+    def url(self, key: str) -> str:
+        return f"{self.public_base_url}{MEDIA_PATH}{media_token(key)}"
+
+
+def get_storage() -> Storage:
+    folder = current_app.config["UPLOAD_FOLDER"] or os.path.join(current_app.instance_path, "uploads")
+    return LocalStorage(folder, public_base_url())
+
+
+def public_base_url() -> str:
+    """PUBLIC_BASE_URL, or (development, tests) the host this request came to."""
+    configured = current_app.config["PUBLIC_BASE_URL"]
+    if configured:
+        return configured.rstrip("/")
+    if has_request_context():
+        return request.url_root.rstrip("/")
+    raise RuntimeError("PUBLIC_BASE_URL is not set")
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-url")
+
+
+def media_token(key: str) -> str:
+    return _serializer().dumps(key)
+
+
+def key_from_media_token(token: str) -> str | None:
+    """The storage key a media link names, or None when the link is forged or expired."""
+    try:
+        key = _serializer().loads(token, max_age=MEDIA_URL_MAX_AGE)
+    except BadData:  # forged, expired or garbled
+        return None
+    return key if isinstance(key, str) and KEY.fullmatch(key) else None
