@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test lint format clean
+.PHONY: run test lint format clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,3 +28,7 @@ format: $(BIN)/.installed
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
+
+# Benchmarks print their figures; they are never part of `make test`.
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.outbox
