@@ -221,17 +221,7 @@ def record(message: Claimed, outcome: Outcome) -> bool:
         values["next_attempt_at"] = now + outcome.retry_in
     if outcome.refund:
         values["credit_spent"] = False
-    result = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message.id,
-            OutboxMessage.status == "sending",
-            OutboxMessage.lease_token == message.lease_token,
-        )
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    stored = result.rowcount == 1
+    stored = _update_held(message, **values)
     if stored and outcome.refund:
         db.session.execute(
             update(SubscribeCredit)
@@ -253,29 +243,35 @@ def release(messages: list[Claimed]) -> int:
     now = clock.now()
     released = 0
     for message in messages:
-        result = db.session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == message.id,
-                OutboxMessage.status == "sending",
-                OutboxMessage.lease_token == message.lease_token,
-            )
-            .values(
-                status="pending",
-                lease_until=None,
-                lease_token=None,
-                next_attempt_at=now,
-                attempts=OutboxMessage.attempts - 1,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        released += _update_held(
+            message,
+            status="pending",
+            lease_until=None,
+            lease_token=None,
+            next_attempt_at=now,
+            attempts=OutboxMessage.attempts - 1,
+            updated_at=now,
         )
-        released += result.rowcount
     db.session.commit()
     return released
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _update_held(message: Claimed, **values) -> bool:
+    """Change the row only while this sender still holds its lease; True when it did."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message.id,
+            OutboxMessage.status == "sending",
+            OutboxMessage.lease_token == message.lease_token,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def _spend_credit(user_id: int, template_id: str, now: datetime) -> bool:
