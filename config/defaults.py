@@ -17,10 +17,15 @@ CLAIM_REMINDER_SECONDS = 5 * 24 * 3600
 CLAIM_TIMEOUT_SECONDS = 7 * 24 * 3600
 CONFIRM_WINDOW_SECONDS = 3 * 24 * 3600
 JOB_INTERVAL_SECONDS = 60
+# The scheduler lease (server/jobs/lease.py): one scheduler runs jobs; when it dies another
+# takes over once this many seconds pass without a renewal (renewed every third of it).
+JOB_LEASE_SECONDS = 30
 
 # Points ledger amounts.
 POINTS_WISH_CONFIRMED = 10
 POINTS_FIVE_STAR_BONUS = 2
+# Taken from a claimer whose claim the claim_timeout job releases.
+POINTS_CLAIM_TIMEOUT_PENALTY = 2
 
 # WeChat. An empty WECHAT_API_BASE in development means "start the built-in fake".
 WECHAT_APPID = "wx-dev-appid"
@@ -80,8 +85,10 @@ WECHAT_SUBSCRIBE_TEMPLATES = {
         ],
         _WISH_PROGRESS,
     ),
-    **dict.fromkeys(["wish_assigned", "claim_released", "wish_confirmed", "wish_disputed"], _WISH_TASK),
-    **dict.fromkeys(["wish_to_review", "dispute_to_handle"], _GRID_TODO),
+    **dict.fromkeys(
+        ["wish_assigned", "claim_released", "wish_confirmed", "wish_disputed", "claim_reminder"], _WISH_TASK
+    ),
+    **dict.fromkeys(["wish_to_review", "dispute_to_handle", "review_overdue", "wish_escalated"], _GRID_TODO),
 }
 
 # The outbox sender (`flask outbox send`, later the scheduler): rows per pass, how long a

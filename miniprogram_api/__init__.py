@@ -1,7 +1,7 @@
 """The HTTP API the mini-program calls (DESIGN §4). Views parse, call one operation or
 query, and serialise; the rules live in `server/`."""
 
-from miniprogram_api import accounts, areas, health, notifications, points, stats, uploads, wechat_push, wishes
+from miniprogram_api import accounts, admin, areas, health, notifications, points, stats, uploads, wechat_push, wishes
 from miniprogram_api.fields import IdConverter, id_parameter_schema
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
@@ -9,6 +9,8 @@ BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats
 BLUEPRINTS += (uploads.blp, uploads.media_blp, wechat_push.blp)
 # Inbox and subscribe messages (issue 3).
 BLUEPRINTS += (notifications.blp,)
+# Scheduled jobs in the console (issue 4).
+BLUEPRINTS += (admin.blp,)
 
 
 def register(app, api) -> None:

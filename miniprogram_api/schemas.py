@@ -134,6 +134,7 @@ class WishSummarySchema(Schema):
     address = fields.Function(lambda wish: mask_address(wish.address))
     contact_phone = fields.Function(lambda wish: mask_phone(wish.contact_phone))
     desired_by = fields.Date(allow_none=True)
+    escalated = fields.Boolean(metadata={"description": "open past the escalation window, grid workers told"})
     created_at = ShanghaiDateTime()
     updated_at = ShanghaiDateTime()
 
@@ -424,4 +425,24 @@ class SubscriptionSchema(Schema):
 
 class SubscriptionListSchema(Schema):
     items = fields.List(fields.Nested(SubscriptionSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})
+
+
+# -- scheduled jobs (issue 4, GET /api/v1/admin/jobs) ---------------------------------------
+
+
+class JobSchema(Schema):
+    id = fields.String(metadata={"description": "the job's stable id, e.g. claim_timeout"})
+    description = fields.String()
+    schedule = fields.String(metadata={"description": "interval (JOB_INTERVAL_SECONDS) or daily HH:MM Asia/Shanghai"})
+    available = fields.Boolean(metadata={"description": "false while the job's function is not installed"})
+    last_started_at = ShanghaiDateTime(allow_none=True)
+    last_finished_at = ShanghaiDateTime(allow_none=True)
+    last_outcome = fields.String(allow_none=True, metadata={"description": "ok, error: …, or unavailable: …"})
+    rows_touched = fields.Integer(allow_none=True)
+    next_run_at = ShanghaiDateTime(allow_none=True)
+
+
+class JobListSchema(Schema):
+    items = fields.List(fields.Nested(JobSchema))
     next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one page"})

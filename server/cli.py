@@ -19,6 +19,10 @@ def prepare_database(app, *, with_demo: bool) -> bool:
 
 
 def register(app) -> None:
+    from server.jobs import cli as jobs_cli
+
+    jobs_cli.register(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create the tables that do not exist yet."""

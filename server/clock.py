@@ -19,6 +19,11 @@ def shanghai_day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 
+def shanghai_at(day: date, wall_clock: time) -> datetime:
+    """The UTC instant of ``wall_clock`` on ``day`` in Asia/Shanghai (calendar jobs)."""
+    return datetime.combine(day, wall_clock, tzinfo=SHANGHAI).astimezone(UTC)
+
+
 def shanghai_today() -> date:
     return now().astimezone(SHANGHAI).date()
 

@@ -32,6 +32,10 @@ def main() -> int:
         logging.info("fake WeChat serving on %s (login code dev:<openid>)", fake.base_url)
     if prepare_database(app, with_demo=app.config["DEMO_DATA"]):
         logging.info("demo data loaded")
+    # The scheduled jobs beside the dev server (daemon threads; the lease keeps it to one).
+    from server.jobs.scheduler import start_in_background
+
+    start_in_background(app)
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
     return 0
 

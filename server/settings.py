@@ -61,8 +61,10 @@ class SettingsSchema(Schema):
     CLAIM_TIMEOUT_SECONDS = _seconds()
     CONFIRM_WINDOW_SECONDS = _seconds()
     JOB_INTERVAL_SECONDS = _seconds()
+    JOB_LEASE_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=1, max=3600))
     POINTS_WISH_CONFIRMED = fields.Integer(strict=True, validate=validate.Range(min=0))
     POINTS_FIVE_STAR_BONUS = fields.Integer(strict=True, validate=validate.Range(min=0))
+    POINTS_CLAIM_TIMEOUT_PENALTY = fields.Integer(strict=True, validate=validate.Range(min=0))
     WECHAT_APPID = fields.String(validate=validate.Length(min=1))
     WECHAT_SECRET = fields.String(validate=validate.Length(min=1))
     WECHAT_API_BASE = fields.String(

@@ -6,13 +6,14 @@ from sqlalchemy import select, update
 
 from server import clock
 from server.accounts.models import RoleGrant, User
+from server.areas.models import Area
 from server.dbtypes import insert_ignoring_duplicates
 from server.errors import Unprocessable
 from server.extensions import db
 from server.notifications import templates
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.notifications.queries import configured_templates
-from server.notifications.templates import CLAIMER, FORMER_CLAIMER, GRID_WORKERS, OWNER, RULES
+from server.notifications.templates import CLAIMER, COMMUNITY_ADMINS, FORMER_CLAIMER, GRID_WORKERS, OWNER, RULES
 from server.wishes.models import Wish, WishEvent
 
 NOTE_IN_BODY = 60  # characters of a reason or comment quoted in a notification
@@ -109,9 +110,11 @@ def _audience(audience: str, wish: Wish, event: WishEvent) -> list[int | None]:
     if audience == CLAIMER:
         return [wish.claimer_id]
     if audience == FORMER_CLAIMER:
-        return [_former_claimer_id(wish, event)]
+        return [event.previous_claimer_id]
     if audience == GRID_WORKERS:
         return _grid_worker_ids(wish)
+    if audience == COMMUNITY_ADMINS:
+        return _community_admin_ids(wish)
     raise ValueError(f"unknown audience {audience!r}")
 
 
@@ -128,25 +131,17 @@ def _grid_worker_ids(wish: Wish) -> list[int]:
     )
 
 
-def _former_claimer_id(wish: Wish, event: WishEvent) -> int | None:
-    """Who held the wish before ``event`` cleared the claimer.
-
-    The timeline's last move into ``claimed`` names it: a claim's actor is the claimer; an
-    assignment's claimer is the person its ``wish_assigned`` notification went to. (A grid
-    worker who assigned a wish to themselves got no such notification, so is not found.)
-    """
-    last = db.session.execute(
-        select(WishEvent.id, WishEvent.action, WishEvent.actor_id)
-        .where(WishEvent.wish_id == wish.id, WishEvent.to_status == "claimed", WishEvent.id < event.id)
-        .order_by(WishEvent.id.desc())
-        .limit(1)
-    ).first()
-    if last is None:
-        return None
-    if last.action == "claim":
-        return last.actor_id
-    return db.session.scalar(
-        select(Notification.user_id).where(Notification.event_id == last.id, Notification.kind == "wish_assigned")
+def _community_admin_ids(wish: Wish) -> list[int]:
+    """Holders of an admin grant on the community node above the wish's grid."""
+    area_ids = [int(part) for part in wish.area_path.strip("/").split("/") if part]
+    return list(
+        db.session.scalars(
+            select(RoleGrant.user_id)
+            .join(Area, Area.id == RoleGrant.area_id)
+            .where(RoleGrant.role == "admin", RoleGrant.area_id.in_(area_ids), Area.level == "community")
+            .distinct()
+            .order_by(RoleGrant.user_id)
+        )
     )
 
 

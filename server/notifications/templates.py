@@ -19,6 +19,7 @@ OWNER = "owner"
 CLAIMER = "claimer"  # the claimer after the event (claim, assign, confirm, dispute)
 FORMER_CLAIMER = "former_claimer"  # the claimer the event removed (release, resolve to open)
 GRID_WORKERS = "grid_workers"  # grid worker grants covering the wish's grid
+COMMUNITY_ADMINS = "community_admins"  # admin grants on the community the wish's grid is in
 
 STATUS_NAMES = {
     "pending_review": "待审核",
@@ -92,7 +93,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "claim_released",
             FORMER_CLAIMER,
             "认领超时已释放",
-            "您认领的心愿「{title}」超过期限未完成，已自动释放。",
+            "您认领的心愿「{title}」超过期限未完成，已自动释放，并按规则扣减积分。",
             when=_by_system,
         ),
     ),
@@ -155,6 +156,35 @@ RULES: dict[str, tuple[Rule, ...]] = {
         ),
     ),
     "close": (Rule("wish_closed", OWNER, "心愿已关闭", "您的心愿「{title}」已关闭，处理结果：{resolution}。"),),
+    # Reminders of the scheduled sweeps (server/wishes/tasks.py): timeline events by the
+    # system that leave the status as it was.
+    "review_overdue": (
+        Rule(
+            "review_overdue", GRID_WORKERS, "心愿审核已超时", "心愿「{title}」（{number}）已超过审核时限，请尽快审核。"
+        ),
+        Rule(
+            "review_overdue",
+            COMMUNITY_ADMINS,
+            "心愿审核已超时",
+            "心愿「{title}」（{number}）已超过审核时限仍未审核，请督促网格员处理。",
+        ),
+    ),
+    "escalate": (
+        Rule(
+            "wish_escalated",
+            GRID_WORKERS,
+            "心愿长时间无人认领",
+            "心愿「{title}」（{number}）长时间无人认领，请协调党员认领或指派。",
+        ),
+    ),
+    "claim_reminder": (
+        Rule(
+            "claim_reminder",
+            CLAIMER,
+            "认领的心愿即将超时",
+            "您认领的心愿「{title}」尚未完成，请尽快完成，超时将自动释放并扣减积分。",
+        ),
+    ),
 }
 
 KINDS = tuple(sorted({rule.kind for rules in RULES.values() for rule in rules}))

@@ -46,6 +46,8 @@ class Wish(db.Model):
         Index("ix_wishes_owner_id_id", "owner_id", "id"),
         Index("ix_wishes_claimer_id_id", "claimer_id", "id"),
         Index("ix_wishes_area_path_status", "area_path", "status"),
+        # The scheduled sweeps (server/wishes/tasks.py): overdue rows of one status, oldest first.
+        Index("ix_wishes_status_status_since", "status", "status_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,6 +84,12 @@ class Wish(db.Model):
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the wish entered its current status (set by every transition): the sweeps' due time.
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime, default=clock.now)
+    # Marks of the sweeps, each compared with status_since so it counts once per stay in a status.
+    review_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
     claimer: Mapped[User | None] = relationship(foreign_keys=[claimer_id])
@@ -89,6 +97,15 @@ class Wish(db.Model):
     @property
     def category_name(self) -> str:
         return CATEGORIES[self.category]
+
+    @property
+    def escalated(self) -> bool:
+        """Open past the escalation window and reported to the grid workers in this open period."""
+        return (
+            self.status == "open"
+            and self.escalated_at is not None
+            and (self.status_since is None or self.escalated_at >= self.status_since)
+        )
 
 
 class WishEvent(db.Model):
@@ -101,10 +118,12 @@ class WishEvent(db.Model):
     wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"))
     # None when the system acted (scheduled jobs).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The claimer this event took the wish from (release, timeout, dispute reopened), so they hear of it.
+    previous_claimer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")

@@ -48,7 +48,15 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
     )
     now = clock.now()
     status = "pending_review" if review_required_for(grid) or not shown_at_once else "open"
-    wish = Wish(owner_id=owner.id, grid_id=grid.id, area_path=grid.path, status=status, created_at=now, **fields)
+    wish = Wish(
+        owner_id=owner.id,
+        grid_id=grid.id,
+        area_path=grid.path,
+        status=status,
+        created_at=now,
+        status_since=now,
+        **fields,
+    )
     if status == "open":
         _mark_opened(wish, now)
     db.session.add(wish)
@@ -211,23 +219,37 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     seen_status, seen_claimer = wish.status, wish.claimer_id
     _ensure_state(wish, from_states)
     claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
+    now = clock.now()
     result = db.session.execute(
         update(Wish)
         .where(Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
-        .values(status=to, updated_at=clock.now(), **values)
+        # A new stay in a status: the sweeps' marks (server/wishes/tasks.py) start afresh.
+        .values(
+            status=to,
+            updated_at=now,
+            status_since=now,
+            review_reminded_at=None,
+            escalated_at=None,
+            reminded_at=None,
+            **values,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(wish)
     if result.rowcount != 1:
         raise InvalidState(wish.status)
-    _record(wish, actor, action, seen_status, to, note)
+    removed = seen_claimer if seen_claimer is not None and wish.claimer_id != seen_claimer else None
+    _record(wish, actor, action, seen_status, to, note, previous_claimer_id=removed)
     return wish
 
 
-def _record(wish: Wish, actor: User | None, action: str, from_status, to_status, note=None) -> None:
+def _record(
+    wish: Wish, actor: User | None, action: str, from_status, to_status, note=None, *, previous_claimer_id=None
+) -> None:
     event = WishEvent(
         wish_id=wish.id,
         actor_id=actor.id if actor else None,
+        previous_claimer_id=previous_claimer_id,
         action=action,
         from_status=from_status,
         to_status=to_status,

@@ -1,0 +1,159 @@
+"""The scheduler process: APScheduler fires every job of the registry on its schedule, and a
+job runs only while this process holds the database lease.
+
+Never started by create_app (web workers must not schedule): production runs
+``flask scheduler``; ``make run`` starts one in a daemon thread beside the dev server.
+Every scheduler keeps trying the lease, so a second one takes over when the first dies.
+"""
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from server import clock
+from server.extensions import db
+from server.jobs import registry
+from server.jobs.lease import Lease
+from server.jobs.models import JobStatus
+from server.jobs.runner import run_job, set_next_run
+
+log = logging.getLogger(__name__)
+
+LEASE_JOB_ID = "_lease"
+
+
+class JobScheduler:
+    def __init__(self, app: Flask, *, jobs: tuple[registry.Job, ...] | None = None, lease: Lease | None = None):
+        self.app = app
+        self.jobs = registry.JOBS if jobs is None else jobs
+        self.lease = lease or Lease(app)
+        self._aps = BackgroundScheduler(timezone=clock.SHANGHAI)
+        # Our runner logs every run; APScheduler's own per-run INFO lines would double them.
+        aps_log = logging.getLogger("apscheduler")
+        if aps_log.level == logging.NOTSET:
+            aps_log.setLevel(logging.WARNING)
+        self._catch_up_done = False
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> "JobScheduler":
+        interval = self.app.config["JOB_INTERVAL_SECONDS"]
+        for job in self.jobs:
+            if job.is_daily:
+                trigger = CronTrigger(hour=job.daily_at.hour, minute=job.daily_at.minute, timezone=clock.SHANGHAI)
+            else:
+                trigger = IntervalTrigger(seconds=interval, timezone=clock.SHANGHAI)
+            # One instance at a time; runs missed while this process was busy collapse into one.
+            self._aps.add_job(
+                self._fire, trigger, args=[job.id], id=job.id, max_instances=1, coalesce=True, misfire_grace_time=None
+            )
+        self._aps.add_job(
+            self._renew,
+            IntervalTrigger(seconds=self.lease.renew_every),
+            id=LEASE_JOB_ID,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(clock.SHANGHAI),
+        )
+        self._aps.start()
+        log.info("scheduler %s started with %d jobs", self.lease.holder, len(self.jobs))
+        return self
+
+    def stop(self, *, release: bool = True) -> None:
+        self._aps.shutdown(wait=True)
+        if release and self.lease.held():
+            self.lease.release()
+        log.info("scheduler %s stopped", self.lease.holder)
+
+    # -- what APScheduler calls --------------------------------------------------------------
+
+    def _renew(self) -> None:
+        was_held = self.lease.held()
+        try:
+            holding = self.lease.acquire()
+        except Exception:
+            log.exception("scheduler %s: lease renewal failed", self.lease.holder)
+            return
+        if holding and not was_held:
+            log.info("scheduler %s now holds the lease; running jobs", self.lease.holder)
+            self._announce_next_runs()
+            self._catch_up()
+        elif was_held and not holding:
+            log.warning("scheduler %s lost the lease; waiting", self.lease.holder)
+
+    def _fire(self, job_id: str) -> None:
+        if not self.lease.held():
+            return
+        aps_job = self._aps.get_job(job_id)
+        next_run_at = aps_job.next_run_time if aps_job is not None else None
+        run_job(job_id, app=self.app, next_run_at=next_run_at)
+
+    # -- on taking the lease -----------------------------------------------------------------
+
+    def _announce_next_runs(self) -> None:
+        with self.app.app_context():
+            for job in self.jobs:
+                aps_job = self._aps.get_job(job.id)
+                if aps_job is not None and aps_job.next_run_time is not None:
+                    set_next_run(job.id, aps_job.next_run_time)
+
+    def _catch_up(self) -> None:
+        """A daily job whose last due time passed while no scheduler ran runs once now."""
+        with self._lock:
+            if self._catch_up_done:
+                return
+            self._catch_up_done = True
+        for job in missed_daily_jobs(self.app, self.jobs):
+            log.info("catching up daily job %s missed while no scheduler ran", job.id)
+            self._fire(job.id)
+
+
+def missed_daily_jobs(app: Flask, jobs, now: datetime | None = None) -> list[registry.Job]:
+    """Daily jobs whose most recent due time is after their last start (or never started).
+
+    A job that has never run anywhere is not "missed": it simply waits for its first time."""
+    now = now or clock.now()
+    missed = []
+    with app.app_context():
+        for job in jobs:
+            if not job.is_daily:
+                continue
+            status = db.session.get(JobStatus, job.id)
+            started = status.last_started_at if status is not None else None
+            if started is not None and started < job.last_due_at(now):
+                missed.append(job)
+        db.session.rollback()
+    return missed
+
+
+def run_forever(app: Flask, stop_event: threading.Event | None = None) -> None:
+    """`flask scheduler`: run until interrupted (Ctrl-C or SIGTERM), then give the lease back."""
+    import signal
+
+    stop_event = stop_event or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+    scheduler = JobScheduler(app).start()
+    try:
+        while not stop_event.wait(timedelta(seconds=1).total_seconds()):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.stop()
+
+
+def start_in_background(app: Flask) -> JobScheduler:
+    """`make run`: the scheduler in this process's background threads; on a normal exit
+    (Ctrl-C) it gives the lease back so the next start need not wait for it to expire."""
+    import atexit
+
+    scheduler = JobScheduler(app).start()
+    atexit.register(scheduler.stop)
+    return scheduler

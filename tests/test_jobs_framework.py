@@ -1,0 +1,236 @@
+"""The job framework (issue 4): the registry, the runner's status rows, the admin view, the
+scheduler lease and its hand-over, and the CLI."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from server import clock
+from server.extensions import db
+from server.jobs import registry
+from server.jobs.lease import Lease, current_holder
+from server.jobs.models import JobStatus
+from server.jobs.runner import run_job
+from server.jobs.scheduler import JobScheduler, missed_daily_jobs
+
+ROOT = Path(__file__).resolve().parent.parent
+_calls: list[datetime] = []
+
+
+def counting_job(now):
+    _calls.append(now)
+    return 3
+
+
+def failing_job(now):
+    _calls.append(now)
+    raise RuntimeError("boom")
+
+
+def _status(app, job_id):
+    with app.app_context():
+        row = db.session.get(JobStatus, job_id)
+        db.session.expunge_all()
+        return row
+
+
+@pytest.fixture
+def extra_jobs(monkeypatch):
+    """Two test jobs registered beside the real ones."""
+    _calls.clear()
+    jobs = (
+        registry.Job("count", f"{__name__}.counting_job"),
+        registry.Job("fail", f"{__name__}.failing_job"),
+    )
+    monkeypatch.setattr(registry, "JOBS", (*registry.JOBS, *jobs))
+    return jobs
+
+
+def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
+    assert registry.ids() == [
+        "review_overdue",
+        "unclaimed_escalation",
+        "claim_reminder",
+        "claim_timeout",
+        "auto_confirm",
+        "outbox_send",
+        "stats_rollup",
+    ]
+    assert registry.get("stats_rollup").daily_at.strftime("%H:%M") == "00:10"
+
+
+def test_daily_job_is_due_at_ten_past_midnight_shanghai():
+    job = registry.get("stats_rollup")
+    # 2026-03-01 15:00 UTC is 23:00 in Shanghai: next due 00:10 on 03-02 (16:10 UTC on 03-01).
+    moment = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
+    assert job.next_run_after(moment, 60) == datetime(2026, 3, 1, 16, 10, tzinfo=UTC)
+    assert job.last_due_at(moment) == datetime(2026, 2, 28, 16, 10, tzinfo=UTC)
+
+
+def test_run_job_records_start_finish_outcome_rows_and_next_run(app, extra_jobs):
+    frozen = datetime(2026, 5, 1, 2, 0, tzinfo=UTC)
+    result = run_job("count", frozen, app=app)
+    assert result.ok and result.rows_touched == 3
+    assert _calls == [frozen]  # the job sweeps for the moment it was given
+    row = _status(app, "count")
+    assert row.last_outcome == "ok" and row.rows_touched == 3
+    assert row.last_started_at <= row.last_finished_at < row.next_run_at
+    assert row.next_run_at - row.last_finished_at == timedelta(seconds=app.config["JOB_INTERVAL_SECONDS"])
+
+
+def test_a_failing_job_records_the_error_rolls_back_and_runs_again(app, extra_jobs, monkeypatch):
+    result = run_job("fail", app=app)
+    assert result.outcome == "error: RuntimeError: boom"
+    row = _status(app, "fail")
+    assert row.last_outcome == "error: RuntimeError: boom" and row.rows_touched is None
+    assert row.next_run_at is not None
+
+    # Under the scheduler the next run still happens after the error.
+    monkeypatch.setitem(app.config, "JOB_INTERVAL_SECONDS", 1)
+    _calls.clear()
+    scheduler = JobScheduler(app, jobs=(registry.get("fail"),), lease=Lease(app, seconds=30)).start()
+    try:
+        _wait_for(lambda: len(_calls) >= 2, timeout=10)
+    finally:
+        scheduler.stop()
+    assert _status(app, "fail").last_outcome.startswith("error:")
+    assert current_holder(app) is None  # a clean stop gives the lease back
+
+
+def test_a_job_whose_function_is_missing_is_recorded_unavailable(app, monkeypatch):
+    monkeypatch.setattr(registry, "JOBS", (registry.Job("ghost", "server.no_such_module.ghost"),))
+    result = run_job("ghost", app=app)
+    assert result.outcome.startswith("unavailable:")
+    assert not registry.get("ghost").available()
+
+
+def test_outbox_send_counts_the_rows_it_touched(app):
+    result = run_job("outbox_send", app=app)
+    assert result.ok and result.rows_touched == 0
+
+
+def test_admin_sees_every_job_with_times_in_shanghai(app, world, extra_jobs):
+    run_job("count", app=app)
+    status, body = world.district_admin.get("/api/v1/admin/jobs")
+    assert status == 200, body
+    by_id = {item["id"]: item for item in body["items"]}
+    assert set(registry.ids()) == set(by_id)
+    count = by_id["count"]
+    assert count["last_outcome"] == "ok" and count["rows_touched"] == 3
+    assert count["last_started_at"].endswith("+08:00") and count["next_run_at"].endswith("+08:00")
+    assert by_id["stats_rollup"]["last_started_at"] is None
+
+
+@pytest.mark.parametrize("who", ["resident", "member", "worker"])
+def test_non_admins_get_403_on_the_jobs_list(world, who):
+    status, body = world.clients[who].get("/api/v1/admin/jobs")
+    assert status == 403 and body["error"]["code"] == "admin_required"
+
+
+def test_jobs_list_needs_a_login(client):
+    assert client.get("/api/v1/admin/jobs").status_code == 401
+
+
+def test_only_one_lease_holder_until_it_stops_renewing(app):
+    start = clock.now()
+    first, second = Lease(app, holder="first", seconds=30), Lease(app, holder="second", seconds=30)
+    assert first.acquire(start)
+    assert not second.acquire(start + timedelta(seconds=1))
+    assert first.acquire(start + timedelta(seconds=10))  # renewal: expiry moves on
+    assert not second.acquire(start + timedelta(seconds=35))
+    assert second.acquire(start + timedelta(seconds=41))  # first stopped renewing at +10
+    assert not first.acquire(start + timedelta(seconds=42))
+
+
+def test_a_released_lease_is_free_at_once(app):
+    first, second = Lease(app, holder="first", seconds=30), Lease(app, holder="second", seconds=30)
+    assert first.acquire()
+    first.release()
+    assert second.acquire()
+
+
+def test_missed_daily_job_runs_once_on_restart(app):
+    job = registry.get("stats_rollup")
+    now = datetime(2026, 3, 3, 4, 0, tzinfo=UTC)  # 12:00 Shanghai on 03-03
+    with app.app_context():
+        db.session.add(JobStatus(job_id=job.id, last_started_at=now - timedelta(days=2)))
+        db.session.commit()
+    assert missed_daily_jobs(app, (job,), now) == [job]
+    with app.app_context():
+        db.session.get(JobStatus, job.id).last_started_at = job.last_due_at(now) + timedelta(seconds=1)
+        db.session.commit()
+    assert missed_daily_jobs(app, (job,), now) == []
+
+
+def test_cli_runs_one_job_and_prints_rows_touched(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "outbox_send"])
+    assert result.exit_code == 0, result.output
+    assert "outbox_send: rows_touched=0" in result.output
+    assert _status(app, "outbox_send").last_outcome == "ok"
+
+
+def test_cli_refuses_an_unknown_job(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "no_such_job"])
+    assert result.exit_code != 0
+
+
+def test_second_scheduler_process_takes_over_when_the_first_is_killed(app, tmp_path):
+    """Two `flask scheduler` processes on one database: one holds the lease; kill it and the
+    other takes over once the lease expires."""
+    env = {
+        **os.environ,
+        "MICROWISH_ENV": "testing",
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "FLASK_JOB_LEASE_SECONDS": "2",
+        "FLASK_JOB_INTERVAL_SECONDS": "3600",  # the lease is under test, not the jobs
+        "FLASK_WECHAT_API_BASE": '"' + app.config["WECHAT_API_BASE"] + '"',
+    }
+    command = [sys.executable, "-m", "flask", "--app", "server.app:create_app", "scheduler"]
+    processes = []
+
+    def start():
+        log = open(tmp_path / f"scheduler{len(processes)}.log", "w")  # noqa: SIM115 (closed with the test)
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        processes.append(process)
+        return process
+
+    try:
+        first = start()
+        _wait_for(lambda: _holder_pid(app) == first.pid, timeout=20)
+        second = start()
+        time.sleep(4)  # two lease lengths: the second keeps trying and keeps failing
+        assert _holder_pid(app) == first.pid
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        killed_at = time.monotonic()
+        _wait_for(lambda: _holder_pid(app) == second.pid, timeout=15)
+        assert time.monotonic() - killed_at < 60
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def _holder_pid(app):
+    holder = current_holder(app)
+    return int(holder.split(":")[1]) if holder else None
+
+
+def _wait_for(condition, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
