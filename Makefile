@@ -32,3 +32,4 @@ clean:
 # Benchmarks print their figures; they are never part of `make test`.
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench.outbox
+	$(BIN)/python -m bench.sweep

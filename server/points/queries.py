@@ -18,18 +18,34 @@ def entries(user_id: int, *, cursor: str | None, limit: int):
     return keyset_page(db.session, query, PointEntry.id, cursor=cursor, limit=limit)
 
 
-def leaderboard(area: Area, period: str, limit: int) -> list[dict]:
-    """Verified party members of ``area``'s subtree ranked by points earned in the period.
-
-    Ties share a rank (1, 1, 3) and are listed by who joined first.
-    """
-    members = (
+def _verified_members(area: Area):
+    return (
         select(RoleGrant.user_id)
         .join(Area, Area.id == RoleGrant.area_id)
         .where(RoleGrant.role == "party_member", RoleGrant.status == "verified", subtree_condition(Area.path, area))
         .distinct()
         .subquery()
     )
+
+
+def points_earned(area: Area, since, until) -> int:
+    """Points the verified party members of ``area``'s subtree earned in [since, until)."""
+    members = _verified_members(area)
+    return db.session.scalar(
+        select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
+            PointEntry.user_id.in_(select(members.c.user_id)),
+            PointEntry.created_at >= since,
+            PointEntry.created_at < until,
+        )
+    )
+
+
+def leaderboard(area: Area, period: str, limit: int) -> list[dict]:
+    """Verified party members of ``area``'s subtree ranked by points earned in the period.
+
+    Ties share a rank (1, 1, 3) and are listed by who joined first.
+    """
+    members = _verified_members(area)
     since = clock.period_start(period)
     earned = select(PointEntry.user_id, func.sum(PointEntry.delta).label("points")).group_by(PointEntry.user_id)
     if since is not None:

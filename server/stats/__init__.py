@@ -1,0 +1,1 @@
+"""Daily statistics per area node, rolled up for the dashboards."""
