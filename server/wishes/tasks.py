@@ -139,15 +139,15 @@ def _cutoff(now: datetime, key: str) -> datetime:
     return now - clock.seconds(current_app.config[key])
 
 
-def _due_ids(status: str, cutoff: datetime):
-    """One batch of overdue ids, oldest first, read through (status, status_since)."""
+def _due_ids(status: str, cutoff: datetime, mark=None):
+    """One batch of overdue ids, oldest first, read through (status, status_since); with
+    ``mark``, only rows not yet marked in their current stay."""
     candidate = aliased(Wish)
-    return (
-        select(candidate.id)
-        .where(candidate.status == status, candidate.status_since <= cutoff)
-        .order_by(candidate.status_since, candidate.id)
-        .limit(BATCH_SIZE)
-    )
+    query = select(candidate.id).where(candidate.status == status, candidate.status_since <= cutoff)
+    if mark is not None:
+        candidate_mark = getattr(candidate, mark.key)
+        query = query.where(or_(candidate_mark.is_(None), candidate_mark < candidate.status_since))
+    return query.order_by(candidate.status_since, candidate.id).limit(BATCH_SIZE)
 
 
 def _not_marked(mark):
@@ -158,23 +158,16 @@ def _not_marked(mark):
 def _remind(status: str, cutoff: datetime, mark, now: datetime, *, action: str, note: str) -> int:
     """Set ``mark`` on the overdue rows not yet marked in this stay, and write one timeline
     event (with its notifications) for each row marked by this run."""
-    candidate = aliased(Wish)
-    candidate_mark = getattr(candidate, mark.key)
     marked_total = 0
     while True:
-        batch = (
-            select(candidate.id)
-            .where(
-                candidate.status == status,
-                candidate.status_since <= cutoff,
-                or_(candidate_mark.is_(None), candidate_mark < candidate.status_since),
-            )
-            .order_by(candidate.status_since, candidate.id)
-            .limit(BATCH_SIZE)
-        )
         marked = db.session.scalars(
             update(Wish)
-            .where(Wish.id.in_(batch), Wish.status == status, Wish.status_since <= cutoff, _not_marked(mark))
+            .where(
+                Wish.id.in_(_due_ids(status, cutoff, mark)),
+                Wish.status == status,
+                Wish.status_since <= cutoff,
+                _not_marked(mark),
+            )
             .values({mark: now})
             .returning(Wish.id)
             .execution_options(synchronize_session=False)
