@@ -10,6 +10,11 @@ from server.extensions import db
 LEVELS = ("district", "street", "community", "grid")
 
 
+def path_ids(path: str) -> list[int]:
+    """The ids along a tree path, root first: "/1/4/9/" -> [1, 4, 9]."""
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
 class Area(db.Model):
     """A node of the tree. ``path`` ("/1/4/9/") lets one indexed prefix match cover a subtree."""
 

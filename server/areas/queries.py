@@ -3,7 +3,7 @@ from urllib.parse import unquote
 from flask import current_app
 from sqlalchemy import select
 
-from server.areas.models import Area, GridCode
+from server.areas.models import Area, GridCode, path_ids
 from server.errors import NotFound, Unprocessable
 from server.extensions import db
 
@@ -29,7 +29,7 @@ def subtree_condition(path_column, area: Area):
 
 def review_required_for(grid: Area) -> bool:
     """The nearest ancestor's switch wins; the setting applies when none is set."""
-    ancestor_ids = [int(part) for part in grid.path.strip("/").split("/")]
+    ancestor_ids = path_ids(grid.path)
     overrides = db.session.execute(
         select(Area.id, Area.review_required).where(Area.id.in_(ancestor_ids), Area.review_required.is_not(None))
     ).all()

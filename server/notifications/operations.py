@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 
 from server import clock
 from server.accounts.models import RoleGrant, User
-from server.areas.models import Area
+from server.areas.models import Area, path_ids
 from server.dbtypes import insert_ignoring_duplicates
 from server.errors import Unprocessable
 from server.extensions import db
@@ -120,7 +120,7 @@ def _audience(audience: str, wish: Wish, event: WishEvent) -> list[int | None]:
 
 def _grid_worker_ids(wish: Wish) -> list[int]:
     """Holders of a grid worker grant on the wish's grid or a node above it."""
-    area_ids = [int(part) for part in wish.area_path.strip("/").split("/") if part]
+    area_ids = path_ids(wish.area_path)
     return list(
         db.session.scalars(
             select(RoleGrant.user_id)
@@ -133,7 +133,7 @@ def _grid_worker_ids(wish: Wish) -> list[int]:
 
 def _community_admin_ids(wish: Wish) -> list[int]:
     """Holders of an admin grant on the community node above the wish's grid."""
-    area_ids = [int(part) for part in wish.area_path.strip("/").split("/") if part]
+    area_ids = path_ids(wish.area_path)
     return list(
         db.session.scalars(
             select(RoleGrant.user_id)
