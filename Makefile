@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test lint format clean bench
+.PHONY: run test test-postgres lint format clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	MICROWISH_ENV=testing $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The same suite on a private PostgreSQL cluster that scripts/with-postgres makes and removes.
+test-postgres: $(BIN)/.installed
+	scripts/with-postgres env MICROWISH_ENV=testing $(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
