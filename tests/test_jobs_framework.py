@@ -14,7 +14,7 @@ import pytest
 from server import clock
 from server.extensions import db
 from server.jobs import registry
-from server.jobs.lease import Lease, current_holder
+from server.jobs.lease import AdvisoryLease, RowLease, current_holder, make_lease
 from server.jobs.models import JobStatus
 from server.jobs.runner import run_job
 from server.jobs.scheduler import JobScheduler, missed_daily_jobs
@@ -59,6 +59,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "claim_reminder",
         "claim_timeout",
         "auto_confirm",
+        "media_recheck",
         "outbox_send",
         "stats_rollup",
     ]
@@ -94,7 +95,7 @@ def test_a_failing_job_records_the_error_rolls_back_and_runs_again(app, extra_jo
     # Under the scheduler the next run still happens after the error.
     monkeypatch.setitem(app.config, "JOB_INTERVAL_SECONDS", 1)
     _calls.clear()
-    scheduler = JobScheduler(app, jobs=(registry.get("fail"),), lease=Lease(app, seconds=30)).start()
+    scheduler = JobScheduler(app, jobs=(registry.get("fail"),), lease=make_lease(app, seconds=30)).start()
     try:
         _wait_for(lambda: len(_calls) >= 2, timeout=10)
     finally:
@@ -139,7 +140,7 @@ def test_jobs_list_needs_a_login(client):
 
 def test_only_one_lease_holder_until_it_stops_renewing(app):
     start = clock.now()
-    first, second = Lease(app, holder="first", seconds=30), Lease(app, holder="second", seconds=30)
+    first, second = RowLease(app, holder="first", seconds=30), RowLease(app, holder="second", seconds=30)
     assert first.acquire(start)
     assert not second.acquire(start + timedelta(seconds=1))
     assert first.acquire(start + timedelta(seconds=10))  # renewal: expiry moves on
@@ -149,10 +150,47 @@ def test_only_one_lease_holder_until_it_stops_renewing(app):
 
 
 def test_a_released_lease_is_free_at_once(app):
-    first, second = Lease(app, holder="first", seconds=30), Lease(app, holder="second", seconds=30)
+    first, second = RowLease(app, holder="first", seconds=30), RowLease(app, holder="second", seconds=30)
     assert first.acquire()
     first.release()
     assert second.acquire()
+
+
+def _on_postgresql(app) -> bool:
+    with app.app_context():
+        return db.engine.dialect.name == "postgresql"
+
+
+def test_the_lease_follows_the_database(app):
+    expected = AdvisoryLease if _on_postgresql(app) else RowLease
+    assert isinstance(make_lease(app), expected)
+
+
+def test_advisory_lease_one_holder_and_free_when_its_connection_dies(app):
+    """PostgreSQL only: the advisory lock is a PostgreSQL feature (SQLite uses the row lease)."""
+    if not _on_postgresql(app):
+        pytest.skip("pg_try_advisory_lock exists only on PostgreSQL; SQLite uses the row lease")
+    first, second = AdvisoryLease(app, holder="first:1:a"), AdvisoryLease(app, holder="second:2:b")
+    try:
+        assert first.acquire()
+        assert first.acquire()  # renewal keeps it
+        assert not second.acquire()
+        assert current_holder(app) == "first:1:a"
+        with app.app_context():  # the first scheduler's connection dies (crash, network)
+            db.session.execute(
+                db.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'first:1:a'")
+            )
+            db.session.commit()
+        _wait_for(lambda: second.acquire(), timeout=5)
+        assert current_holder(app) == "second:2:b"
+        with pytest.raises(Exception):  # noqa: B017 (the driver's error for a killed connection)
+            first.acquire()
+        assert not first.held()
+        assert not first.acquire()  # a new connection, but the lock is taken
+    finally:
+        first.release()
+        second.release()
+    assert current_holder(app) is None
 
 
 def test_missed_daily_job_runs_once_on_restart(app):

@@ -72,6 +72,7 @@ JOBS: tuple[Job, ...] = (
     Job("claim_reminder", f"{_WISH_TASKS}.claim_reminder", description="认领后未完成提醒"),
     Job("claim_timeout", f"{_WISH_TASKS}.claim_timeout", description="认领超时释放并扣分"),
     Job("auto_confirm", f"{_WISH_TASKS}.auto_confirm", description="超时自动确认完成"),
+    Job("media_recheck", "server.uploads.tasks.media_recheck", description="图片安全检测重新提交"),
     Job("outbox_send", "server.jobs.outbox.outbox_send", description="发送订阅消息"),
     Job("stats_rollup", "server.stats.tasks.stats_rollup", daily_at=time(0, 10), description="每日统计汇总"),
 )

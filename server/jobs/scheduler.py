@@ -18,7 +18,7 @@ from flask import Flask
 from server import clock
 from server.extensions import db
 from server.jobs import registry
-from server.jobs.lease import Lease
+from server.jobs.lease import Lease, make_lease
 from server.jobs.models import JobStatus
 from server.jobs.runner import run_job, set_next_run
 
@@ -31,7 +31,7 @@ class JobScheduler:
     def __init__(self, app: Flask, *, jobs: tuple[registry.Job, ...] | None = None, lease: Lease | None = None):
         self.app = app
         self.jobs = registry.JOBS if jobs is None else jobs
-        self.lease = lease or Lease(app)
+        self.lease = lease or make_lease(app)
         self._aps = BackgroundScheduler(timezone=clock.SHANGHAI)
         # Our runner logs every run; APScheduler's own per-run INFO lines would double them.
         aps_log = logging.getLogger("apscheduler")
