@@ -41,6 +41,12 @@ WECHAT_PUSH_TOKEN = "devpushtoken"
 # in (empty: instance/uploads). PUBLIC_BASE_URL is how WeChat's image checker reaches this
 # server (e.g. https://wish.example.cn); empty uses the host of the request.
 UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+# Photos whose image check did not come back (server/uploads/tasks.py): submitted again after
+# RETRY seconds when WeChat was unreachable, after VERDICT_WAIT when its verdict never came,
+# at most MAX_ATTEMPTS times in all.
+MEDIA_CHECK_RETRY_SECONDS = 300
+MEDIA_CHECK_VERDICT_WAIT_SECONDS = 3600
+MEDIA_CHECK_MAX_ATTEMPTS = 5
 UPLOAD_FOLDER = ""
 PUBLIC_BASE_URL = ""
 

@@ -30,6 +30,9 @@ def main() -> int:
         ).start()
         app.config["WECHAT_API_BASE"] = fake.base_url
         logging.info("fake WeChat serving on %s (login code dev:<openid>)", fake.base_url)
+    if not app.config["PUBLIC_BASE_URL"]:
+        # Outside a request (the media_recheck job) links for WeChat's image check need a host.
+        app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
     if prepare_database(app, with_demo=app.config["DEMO_DATA"]):
         logging.info("demo data loaded")
     # The scheduled jobs beside the dev server (daemon threads; the lease keeps it to one).

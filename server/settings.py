@@ -77,6 +77,9 @@ class SettingsSchema(Schema):
     )
     UPLOAD_MAX_BYTES = fields.Integer(strict=True, validate=validate.Range(min=1024, max=50 * 1024 * 1024))
     UPLOAD_FOLDER = fields.String()
+    MEDIA_CHECK_RETRY_SECONDS = _seconds()
+    MEDIA_CHECK_VERDICT_WAIT_SECONDS = _seconds()
+    MEDIA_CHECK_MAX_ATTEMPTS = fields.Integer(strict=True, validate=validate.Range(min=1, max=20))
     PUBLIC_BASE_URL = fields.String(
         validate=validate.Regexp(r"^(https?://[^\s/]+(/\S*)?)?$", error="must be empty or an http(s):// URL")
     )

@@ -36,6 +36,10 @@ class Upload(db.Model):
     # WeChat's media_check_async id; None while the check could not be submitted.
     trace_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     verdict_label: Mapped[int | None]
+    # How often the check was submitted, and when last: the media_recheck job sends a photo
+    # again when WeChat was unreachable or its verdict never came (server/uploads/tasks.py).
+    check_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    check_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 

@@ -4,7 +4,8 @@ The image check is asynchronous: ``store_upload`` only submits it (media_check_a
 trace_id at once) and the verdict arrives later at ``/wechat/push``. The submit happens inside
 the upload request, with the WeChat client's connect/read timeouts, and before any row is
 written, so no database lock is held while WeChat is asked. If WeChat cannot be reached the
-upload still succeeds and stays ``checking`` with no trace_id, for a later job to re-submit.
+upload still succeeds and stays ``checking`` with no trace_id; the media_recheck job
+(server/uploads/tasks.py) submits it again.
 """
 
 import contextlib
@@ -64,7 +65,7 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     key = f"{clock.to_shanghai(now):%Y/%m}/{upload_id}.{image.extension}"
     storage = get_storage()
     storage.save(key, image.data)
-    trace_id = _submit_check(storage.url(key), owner, upload_id)
+    trace_id = submit_check(storage.url(key), owner.openid, upload_id)
     upload = Upload(
         id=upload_id,
         owner_id=owner.id,
@@ -75,6 +76,8 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
         height=image.height,
         status="checking",
         trace_id=trace_id,
+        check_attempts=1,
+        check_submitted_at=now,
         created_at=now,
     )
     db.session.add(upload)
@@ -82,9 +85,10 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     return upload
 
 
-def _submit_check(media_url: str, owner: User, upload_id: str) -> str | None:
+def submit_check(media_url: str, openid: str, upload_id: str) -> str | None:
+    """Ask WeChat to check an image; its trace_id, or None when WeChat could not be reached."""
     try:
-        return wechat.check_media_async(media_url, openid=owner.openid, scene=MEDIA_CHECK_SCENE)
+        return wechat.check_media_async(media_url, openid=openid, scene=MEDIA_CHECK_SCENE)
     except WeChatError as exc:
         log.warning("image check of upload %s not submitted (%s): it stays 'checking' until re-sent", upload_id, exc)
         return None
