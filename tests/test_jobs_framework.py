@@ -196,6 +196,7 @@ def test_advisory_lease_one_holder_and_free_when_its_connection_dies(app):
 def test_missed_daily_job_runs_once_on_restart(app):
     job = registry.get("stats_rollup")
     now = datetime(2026, 3, 3, 4, 0, tzinfo=UTC)  # 12:00 Shanghai on 03-03
+    assert missed_daily_jobs(app, (job,), now) == [job]  # never ran: the first start runs it
     with app.app_context():
         db.session.add(JobStatus(job_id=job.id, last_started_at=now - timedelta(days=2)))
         db.session.commit()
@@ -204,6 +205,23 @@ def test_missed_daily_job_runs_once_on_restart(app):
         db.session.get(JobStatus, job.id).last_started_at = job.last_due_at(now) + timedelta(seconds=1)
         db.session.commit()
     assert missed_daily_jobs(app, (job,), now) == []
+
+
+def test_a_scheduler_taking_the_lease_runs_the_missed_rollup_once(app):
+    job = registry.get("stats_rollup")
+    with app.app_context():
+        db.session.add(JobStatus(job_id=job.id, last_started_at=clock.now() - timedelta(days=2)))
+        db.session.commit()
+    scheduler = JobScheduler(app, jobs=(job,), lease=make_lease(app, seconds=30)).start()
+    try:
+        _wait_for(lambda: _status(app, job.id).last_finished_at is not None, timeout=10)
+        ran_at = _status(app, job.id).last_started_at
+        assert _status(app, job.id).last_outcome == "ok"
+        time.sleep(1)
+        assert _status(app, job.id).last_started_at == ran_at  # once, not at every renewal
+    finally:
+        scheduler.stop()
+    assert missed_daily_jobs(app, (job,)) == []  # the next start has nothing to catch up
 
 
 def test_cli_runs_one_job_and_prints_rows_touched(app):

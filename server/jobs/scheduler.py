@@ -115,9 +115,10 @@ class JobScheduler:
 
 
 def missed_daily_jobs(app: Flask, jobs, now: datetime | None = None) -> list[registry.Job]:
-    """Daily jobs whose most recent due time is after their last start (or never started).
+    """Daily jobs whose most recent due time is after their last start, or that never ran.
 
-    A job that has never run anywhere is not "missed": it simply waits for its first time."""
+    A job that never ran runs on the first start too: the dashboards then have their rollups
+    on the day a district installs Micro-Wish, not the morning after."""
     now = now or clock.now()
     missed = []
     with app.app_context():
@@ -126,7 +127,7 @@ def missed_daily_jobs(app: Flask, jobs, now: datetime | None = None) -> list[reg
                 continue
             status = db.session.get(JobStatus, job.id)
             started = status.last_started_at if status is not None else None
-            if started is not None and started < job.last_due_at(now):
+            if started is None or started < job.last_due_at(now):
                 missed.append(job)
         db.session.rollback()
     return missed
