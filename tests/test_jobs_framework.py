@@ -7,9 +7,11 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as wall_clock
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
 from server import clock
 from server.extensions import db
@@ -17,7 +19,7 @@ from server.jobs import registry
 from server.jobs.lease import AdvisoryLease, RowLease, current_holder, make_lease
 from server.jobs.models import JobStatus
 from server.jobs.runner import run_job
-from server.jobs.scheduler import JobScheduler, missed_daily_jobs
+from server.jobs.scheduler import JobScheduler, missed_calendar_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
 _calls: list[datetime] = []
@@ -63,7 +65,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "outbox_send",
         "stats_rollup",
     ]
-    assert registry.get("stats_rollup").daily_at.strftime("%H:%M") == "00:10"
+    assert registry.get("stats_rollup").at.strftime("%H:%M") == "00:10"
 
 
 def test_daily_job_is_due_at_ten_past_midnight_shanghai():
@@ -72,6 +74,48 @@ def test_daily_job_is_due_at_ten_past_midnight_shanghai():
     moment = datetime(2026, 3, 1, 15, 0, tzinfo=UTC)
     assert job.next_run_after(moment, 60) == datetime(2026, 3, 1, 16, 10, tzinfo=UTC)
     assert job.last_due_at(moment) == datetime(2026, 2, 28, 16, 10, tzinfo=UTC)
+
+
+PARTY_DAY = registry.Job("party_day", f"{__name__}.counting_job", at=wall_clock(9, 0), first_weekday=3)
+
+
+@pytest.mark.parametrize(
+    ("shanghai_now", "last_due", "next_due"),
+    [
+        # 2026-11: the 1st is a Sunday, the first Thursday the 5th; December's is the 3rd.
+        ("2026-11-05 08:59", "2026-10-01 09:00", "2026-11-05 09:00"),
+        ("2026-11-05 09:00", "2026-11-05 09:00", "2026-12-03 09:00"),
+        ("2026-11-25 12:00", "2026-11-05 09:00", "2026-12-03 09:00"),
+        # across the year: 2027-01-07 is January's first Thursday
+        ("2026-12-31 23:59", "2026-12-03 09:00", "2027-01-07 09:00"),
+        # a month whose 1st is a Thursday (2027-04-01)
+        ("2027-04-01 10:00", "2027-04-01 09:00", "2027-05-06 09:00"),
+    ],
+)
+def test_the_party_day_calendar_is_the_first_thursday_of_the_month_in_shanghai(shanghai_now, last_due, next_due):
+    def shanghai(text):
+        return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=clock.SHANGHAI).astimezone(UTC)
+
+    now = shanghai(shanghai_now)
+    assert PARTY_DAY.last_due_at(now) == shanghai(last_due)
+    assert PARTY_DAY.next_run_after(now, 60) == shanghai(next_due)
+    # APScheduler, which fires the job, agrees with the catch-up arithmetic.
+    trigger = CronTrigger(**PARTY_DAY.cron_fields(), timezone=clock.SHANGHAI)
+    assert trigger.get_next_fire_time(None, clock.to_shanghai(now) + timedelta(microseconds=1)) == shanghai(next_due)
+    assert PARTY_DAY.schedule() == "monthly, first thu 09:00 Asia/Shanghai"
+    assert PARTY_DAY.schedule_zh() == "每月第一个星期四 09:00（北京时间）"
+
+
+def test_a_monthly_job_missed_while_down_runs_once_on_return(app):
+    now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    with app.app_context():
+        db.session.add(JobStatus(job_id="party_day", last_started_at=datetime(2026, 10, 1, 1, 0, tzinfo=UTC)))
+        db.session.commit()
+    assert missed_calendar_jobs(app, (PARTY_DAY,), now) == [PARTY_DAY]  # November's (the 5th) was missed
+    with app.app_context():
+        db.session.get(JobStatus, "party_day").last_started_at = datetime(2026, 11, 5, 1, 0, 1, tzinfo=UTC)
+        db.session.commit()
+    assert missed_calendar_jobs(app, (PARTY_DAY,), now) == []
 
 
 def test_run_job_records_start_finish_outcome_rows_and_next_run(app, extra_jobs):
@@ -196,15 +240,15 @@ def test_advisory_lease_one_holder_and_free_when_its_connection_dies(app):
 def test_missed_daily_job_runs_once_on_restart(app):
     job = registry.get("stats_rollup")
     now = datetime(2026, 3, 3, 4, 0, tzinfo=UTC)  # 12:00 Shanghai on 03-03
-    assert missed_daily_jobs(app, (job,), now) == [job]  # never ran: the first start runs it
+    assert missed_calendar_jobs(app, (job,), now) == [job]  # never ran: the first start runs it
     with app.app_context():
         db.session.add(JobStatus(job_id=job.id, last_started_at=now - timedelta(days=2)))
         db.session.commit()
-    assert missed_daily_jobs(app, (job,), now) == [job]
+    assert missed_calendar_jobs(app, (job,), now) == [job]
     with app.app_context():
         db.session.get(JobStatus, job.id).last_started_at = job.last_due_at(now) + timedelta(seconds=1)
         db.session.commit()
-    assert missed_daily_jobs(app, (job,), now) == []
+    assert missed_calendar_jobs(app, (job,), now) == []
 
 
 def test_a_scheduler_taking_the_lease_runs_the_missed_rollup_once(app):
@@ -221,7 +265,7 @@ def test_a_scheduler_taking_the_lease_runs_the_missed_rollup_once(app):
         assert _status(app, job.id).last_started_at == ran_at  # once, not at every renewal
     finally:
         scheduler.stop()
-    assert missed_daily_jobs(app, (job,)) == []  # the next start has nothing to catch up
+    assert missed_calendar_jobs(app, (job,)) == []  # the next start has nothing to catch up
 
 
 def test_cli_runs_one_job_and_prints_rows_touched(app):

@@ -24,7 +24,7 @@ def register(app) -> None:
     def list_jobs():
         """Every job id, its schedule, and whether its function can be imported."""
         for job in registry.JOBS:
-            schedule = f"每日 {job.daily_at:%H:%M}（北京时间）" if job.is_daily else "按 JOB_INTERVAL_SECONDS 间隔"
+            schedule = job.schedule_zh()
             state = "可用" if job.available() else "未实现"
             click.echo(f"{job.id}\t{schedule}\t{state}\t{job.description}")
 

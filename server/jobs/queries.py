@@ -17,7 +17,7 @@ def job_overview() -> list[dict]:
             {
                 "id": job.id,
                 "description": job.description,
-                "schedule": f"daily {job.daily_at:%H:%M} Asia/Shanghai" if job.is_daily else "interval",
+                "schedule": job.schedule(),
                 "available": job.available(),
                 "last_started_at": status.last_started_at if status else None,
                 "last_finished_at": status.last_finished_at if status else None,

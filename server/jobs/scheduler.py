@@ -45,8 +45,8 @@ class JobScheduler:
     def start(self) -> "JobScheduler":
         interval = self.app.config["JOB_INTERVAL_SECONDS"]
         for job in self.jobs:
-            if job.is_daily:
-                trigger = CronTrigger(hour=job.daily_at.hour, minute=job.daily_at.minute, timezone=clock.SHANGHAI)
+            if job.is_calendar:
+                trigger = CronTrigger(**job.cron_fields(), timezone=clock.SHANGHAI)
             else:
                 trigger = IntervalTrigger(seconds=interval, timezone=clock.SHANGHAI)
             # One instance at a time; runs missed while this process was busy collapse into one.
@@ -104,18 +104,18 @@ class JobScheduler:
                     set_next_run(job.id, aps_job.next_run_time)
 
     def _catch_up(self) -> None:
-        """A daily job whose last due time passed while no scheduler ran runs once now."""
+        """A calendar job whose last due time passed while no scheduler ran runs once now."""
         with self._lock:
             if self._catch_up_done:
                 return
             self._catch_up_done = True
-        for job in missed_daily_jobs(self.app, self.jobs):
-            log.info("catching up daily job %s missed while no scheduler ran", job.id)
+        for job in missed_calendar_jobs(self.app, self.jobs):
+            log.info("catching up calendar job %s missed while no scheduler ran", job.id)
             self._fire(job.id)
 
 
-def missed_daily_jobs(app: Flask, jobs, now: datetime | None = None) -> list[registry.Job]:
-    """Daily jobs whose most recent due time is after their last start, or that never ran.
+def missed_calendar_jobs(app: Flask, jobs, now: datetime | None = None) -> list[registry.Job]:
+    """Calendar jobs whose most recent due time is after their last start, or that never ran.
 
     A job that never ran runs on the first start too: the dashboards then have their rollups
     on the day a district installs Micro-Wish, not the morning after."""
@@ -123,7 +123,7 @@ def missed_daily_jobs(app: Flask, jobs, now: datetime | None = None) -> list[reg
     missed = []
     with app.app_context():
         for job in jobs:
-            if not job.is_daily:
+            if not job.is_calendar:
                 continue
             status = db.session.get(JobStatus, job.id)
             started = status.last_started_at if status is not None else None
