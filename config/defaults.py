@@ -49,6 +49,29 @@ MEDIA_CHECK_VERDICT_WAIT_SECONDS = 3600
 MEDIA_CHECK_MAX_ATTEMPTS = 5
 UPLOAD_FOLDER = ""
 PUBLIC_BASE_URL = ""
+# How long the signed photo link handed to WeChat's image checker works. WeChat fetches the image
+# within about 30 minutes of the request; the link outlives that a little. (SigV4 allows 7 days.)
+MEDIA_URL_MAX_AGE_SECONDS = 3600
+
+# Photos in an S3-compatible object store instead of the folder (server/uploads/s3.py): Tencent
+# COS, Aliyun OSS, MinIO, AWS. Empty S3_BUCKET and S3_ENDPOINT_URL keep the local folder; setting
+# either one needs both and the two keys (start-up says what is missing). The bucket stays
+# private: WeChat's checker gets a presigned link, residents get the bytes through this server.
+# Examples: https://cos.ap-guangzhou.myqcloud.com (region ap-guangzhou),
+# https://oss-cn-hangzhou.aliyuncs.com (region cn-hangzhou), http://minio.internal:9000.
+S3_ENDPOINT_URL = ""
+S3_BUCKET = ""
+S3_ACCESS_KEY_ID = ""
+S3_SECRET_ACCESS_KEY = ""
+# The region the signature (v4) is computed for; MinIO accepts us-east-1.
+S3_REGION = "us-east-1"
+# virtual: https://<bucket>.<endpoint>/key (COS and OSS require it); path: <endpoint>/<bucket>/key
+# (MinIO and most self-hosted stores).
+S3_ADDRESSING_STYLE = "virtual"
+# Every call to the store is bounded (one retry on a connection error or a 5xx): an upload
+# waits at most about twice these before it answers 503 storage_unavailable.
+S3_CONNECT_TIMEOUT_SECONDS = 3.0
+S3_READ_TIMEOUT_SECONDS = 10.0
 
 # Mini-program codes (getwxacodeunlimit): the page a grid's "bind me" code opens (no leading
 # slash, no query) and the version of the mini-program it opens: release, trial or develop.

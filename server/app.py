@@ -8,6 +8,7 @@ from server import cli, models  # noqa: F401  (every table registered before cre
 from server.errors import ErrorSchema, register_error_handlers
 from server.extensions import Api, db
 from server.settings import environment_name, load_settings
+from server.uploads import storage
 
 
 def create_app(overrides: dict | None = None, env_name: str | None = None) -> Flask:
@@ -30,6 +31,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     _serve_docs_assets(app)
     register_error_handlers(app)
     cli.register(app)
+    storage.init_app(app)
     return app
 
 

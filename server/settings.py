@@ -11,6 +11,8 @@ from server.notifications.templates import KINDS, VALUE_SOURCES
 ENVIRONMENTS = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 DEV_PUSH_TOKEN = "devpushtoken"
+HIDDEN_VALUES = frozenset({"S3_SECRET_ACCESS_KEY"})
+S3_REQUIRED = ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
 
 
 class ConfigError(RuntimeError):
@@ -83,6 +85,19 @@ class SettingsSchema(Schema):
     PUBLIC_BASE_URL = fields.String(
         validate=validate.Regexp(r"^(https?://[^\s/]+(/\S*)?)?$", error="must be empty or an http(s):// URL")
     )
+    MEDIA_URL_MAX_AGE_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=1, max=7 * 24 * 3600))
+    S3_ENDPOINT_URL = fields.String(
+        validate=validate.Regexp(r"^(https?://[^\s/]+/?)?$", error="must be empty or an http(s):// URL with no path")
+    )
+    S3_BUCKET = fields.String(
+        validate=validate.Regexp(r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$", error="3–63 of a-z, 0-9, . and -")
+    )
+    S3_ACCESS_KEY_ID = fields.String()
+    S3_SECRET_ACCESS_KEY = fields.String()
+    S3_REGION = fields.String(validate=validate.Regexp(r"^[a-z0-9-]+$", error="a region name such as ap-guangzhou"))
+    S3_ADDRESSING_STYLE = fields.String(validate=validate.OneOf(["virtual", "path"]))
+    S3_CONNECT_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    S3_READ_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=120))
     WECHAT_BIND_PAGE = fields.String(
         validate=validate.Regexp(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$", error="a page path with no leading / or query")
     )
@@ -133,11 +148,30 @@ def _validate(config) -> None:
         SettingsSchema().load(known)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{key}={config.get(key)!r}: {' '.join(messages)}" for key, messages in sorted(exc.messages.items())
+            f"{key}={_shown(key, config.get(key))}: {' '.join(messages)}"
+            for key, messages in sorted(exc.messages.items())
         )
         raise ConfigError(f"invalid setting(s): {problems} (set them as FLASK_<KEY>, JSON-encoded)") from None
+    _check_object_storage(config)
     if config["ENV_NAME"] == "production":
         _refuse_development_defaults(config)
+
+
+def _shown(key: str, value) -> str:
+    # A start-up message ends up in logs: the object store's secret key is never printed.
+    return "<hidden>" if key in HIDDEN_VALUES else repr(value)
+
+
+def _check_object_storage(config) -> None:
+    """Half an S3 configuration is a mistake, not "use the folder": say what is missing."""
+    if not (config["S3_BUCKET"] or config["S3_ENDPOINT_URL"]):
+        return
+    missing = [key for key in S3_REQUIRED if not config[key]]
+    if missing:
+        raise ConfigError(
+            f"object storage is half configured: {', '.join(missing)} empty "
+            "(set S3_ENDPOINT_URL, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or none of them)"
+        )
 
 
 def _refuse_development_defaults(config) -> None:

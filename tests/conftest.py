@@ -51,6 +51,18 @@ def app(fake_wechat, tmp_path_factory):
     return app
 
 
+@pytest.fixture(scope="session")
+def s3_server():
+    """A local S3-protocol server (moto) over HTTP on a free loopback port, with an empty bucket."""
+    from tests.s3_server import BUCKET, REGION, S3TestServer  # moto loads only for the tests that use it
+
+    server = S3TestServer()
+    server.start()
+    server.client().create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    yield server
+    server.stop()
+
+
 @pytest.fixture(autouse=True)
 def _empty_database(app, fake_wechat):
     yield

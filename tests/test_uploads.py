@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from server.extensions import db
 from server.settings import ConfigError, load_settings
-from server.uploads import storage
 from server.uploads.models import Upload
 from tests.conftest import VALID_WISH, act, post_wish
 from tests.photos import fetch, gps_exif, image_bytes, jpeg_with_gps, row, stored_bytes, upload, uploaded
@@ -222,7 +221,7 @@ def test_a_forged_or_expired_media_link_is_404(app, world, client, fake_wechat, 
     forged = client.get(path[:-3] + ("aaa" if not path.endswith("aaa") else "bbb"))
     assert forged.status_code == 404
     assert set(forged.get_json()) == {"error"}
-    monkeypatch.setattr(storage, "MEDIA_URL_MAX_AGE", -1)
+    monkeypatch.setitem(app.config, "MEDIA_URL_MAX_AGE_SECONDS", -1)
     assert client.get(path).status_code == 404
 
 

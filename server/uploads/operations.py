@@ -64,7 +64,7 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     now = clock.now()
     key = f"{clock.to_shanghai(now):%Y/%m}/{upload_id}.{image.extension}"
     storage = get_storage()
-    storage.save(key, image.data)
+    storage.save(key, image.data, image.mime)  # a store that is down: 503, and no row is written
     trace_id = submit_check(storage.url(key), owner.openid, upload_id)
     upload = Upload(
         id=upload_id,
@@ -145,17 +145,22 @@ def _return_wishes_to_review(upload: Upload) -> None:
             wish_operations.return_to_review(wish, note=RETURN_TO_REVIEW_NOTE)
 
 
-def open_visible_upload(user: User, upload_id: str) -> tuple[Upload, BinaryIO]:
-    """The upload and its bytes, or 404 when ``user`` may not see it (or it does not exist)."""
+def visible_upload(user: User, upload_id: str) -> Upload:
+    """The upload, or 404 when ``user`` may not see it (or it does not exist)."""
     known = len(upload_id) <= 64 and set(upload_id) <= ID_CHARACTERS
     upload = db.session.get(Upload, upload_id) if known else None
     if upload is None or not permissions.can_view(user, upload, queries.wishes_using(upload.id)):
         raise NotFound("未找到该图片", details={"upload_id": upload_id})
+    return upload
+
+
+def open_upload(upload: Upload) -> BinaryIO:
+    """The stored bytes of an upload already found visible (``visible_upload``)."""
     try:
-        return upload, get_storage().open(upload.storage_key)
+        return get_storage().open(upload.storage_key)
     except FileNotFoundError:
         log.error("upload %s: its file %s is missing from storage", upload.id, upload.storage_key)
-        raise NotFound("未找到该图片", details={"upload_id": upload_id}) from None
+        raise NotFound("未找到该图片", details={"upload_id": upload.id}) from None
 
 
 def open_media(token: str) -> tuple[BinaryIO, str]:

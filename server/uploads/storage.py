@@ -1,9 +1,10 @@
 """Where photo bytes live, behind a narrow interface: ``save``, ``open``, ``url``.
 
-The local-folder backend is the default (UPLOAD_FOLDER, or instance/uploads); an S3-compatible
-backend (issue 5) only has to provide the same three methods. ``url`` is a link that works
-without our bearer token, for WeChat's image checker: the local backend answers a signed link
-to ``/media/<token>`` that expires after MEDIA_URL_MAX_AGE seconds.
+The local-folder backend is the default (UPLOAD_FOLDER, or instance/uploads); with S3_BUCKET set
+the photos go to an S3-compatible store (``server/uploads/s3.py``). ``url`` is a link that works
+without our bearer token, for WeChat's image checker, and expires after MEDIA_URL_MAX_AGE_SECONDS:
+the local backend answers a signed link to ``/media/<token>``, the S3 backend a presigned GET.
+A store that cannot be reached raises ``StorageUnavailable`` (503 in the one error shape).
 """
 
 import os
@@ -14,16 +15,20 @@ from typing import BinaryIO, Protocol
 from flask import current_app, has_request_context, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-# WeChat fetches the image within about 30 minutes of the request; the link outlives that a little.
-MEDIA_URL_MAX_AGE = 3600
+from server.errors import ServiceUnavailable
+
 MEDIA_PATH = "/media/"
 # Keys are made by this package ("2026/05/<id>.jpg"); anything else is refused, so a key can never
 # walk out of the folder.
 KEY = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*\.[a-z0-9]{1,5}$")
 
 
+class StorageUnavailable(ServiceUnavailable):
+    code, message = "storage_unavailable", "图片存储暂时不可用，请稍后重试"
+
+
 class Storage(Protocol):
-    def save(self, key: str, data: bytes) -> None: ...
+    def save(self, key: str, data: bytes, content_type: str) -> None: ...
 
     def open(self, key: str) -> BinaryIO: ...
 
@@ -40,7 +45,7 @@ class LocalStorage:
             raise ValueError(f"not a storage key: {key!r}")
         return os.path.join(self.folder, *key.split("/"))
 
-    def save(self, key: str, data: bytes) -> None:
+    def save(self, key: str, data: bytes, content_type: str) -> None:  # the key's extension names the type
         """Write whole or not at all: a temporary file in the same folder, then an atomic rename."""
         path = self._path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
@@ -61,7 +66,19 @@ class LocalStorage:
         return f"{self.public_base_url}{MEDIA_PATH}{media_token(key)}"
 
 
+def init_app(app) -> None:
+    """Build the object store's client once per app, at start-up, when one is configured."""
+    if app.config["S3_BUCKET"]:
+        from server.uploads import s3  # boto3 is loaded only by apps that use it
+
+        s3.init_app(app)
+
+
 def get_storage() -> Storage:
+    if current_app.config["S3_BUCKET"]:
+        from server.uploads import s3
+
+        return s3.S3Storage.for_app(current_app)
     folder = current_app.config["UPLOAD_FOLDER"] or os.path.join(current_app.instance_path, "uploads")
     return LocalStorage(folder, public_base_url())
 
@@ -87,7 +104,7 @@ def media_token(key: str) -> str:
 def key_from_media_token(token: str) -> str | None:
     """The storage key a media link names, or None when the link is forged or expired."""
     try:
-        key = _serializer().loads(token, max_age=MEDIA_URL_MAX_AGE)
+        key = _serializer().loads(token, max_age=current_app.config["MEDIA_URL_MAX_AGE_SECONDS"])
     except BadData:  # forged, expired or garbled
         return None
     return key if isinstance(key, str) and KEY.fullmatch(key) else None
