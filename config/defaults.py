@@ -2,6 +2,11 @@
 
 SECRET_KEY = "dev-only-secret-key-change-me"
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
+# Redis (redis://, rediss:// or unix://; also read from the REDIS_URL variable). When set, the
+# WeChat access token and the rate-limit counters live there; empty, the database keeps them.
+REDIS_URL = ""
+# Connect and read timeout of every Redis command: a stalled Redis answers 503, never hangs.
+REDIS_TIMEOUT_SECONDS = 2.0
 
 # Seconds a login token stays valid.
 TOKEN_TTL_SECONDS = 7 * 24 * 3600

@@ -4,7 +4,7 @@ from flask import Flask, send_from_directory
 from sqlalchemy import event
 from swagger_ui_bundle import swagger_ui_path
 
-from server import cli, models  # noqa: F401  (every table registered before create_all)
+from server import cli, models, redis_client  # noqa: F401  (models: every table before create_all)
 from server.errors import ErrorSchema, register_error_handlers
 from server.extensions import Api, db
 from server.settings import environment_name, load_settings
@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     db.init_app(app)
     with app.app_context():
         _configure_connections(db.engine)
+    redis_client.init_app(app)
 
     # One Api per app: flask-smorest keeps the spec on it, so apps must not share one.
     api = Api()

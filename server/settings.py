@@ -52,6 +52,12 @@ class SettingsSchema(Schema):
     SQLALCHEMY_DATABASE_URI = fields.String(
         validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
     )
+    REDIS_URL = fields.String(
+        validate=validate.Regexp(
+            r"^((redis|rediss|unix)://\S+)?$", error="must be empty or a redis://, rediss:// or unix:// URL"
+        )
+    )
+    REDIS_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
     TOKEN_TTL_SECONDS = _seconds()
     MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
     REVIEW_REQUIRED = _StrictBoolean()
@@ -111,6 +117,8 @@ def load_settings(config, env_name: str, overrides: dict | None = None) -> None:
     config.from_prefixed_env()
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        config["REDIS_URL"] = os.environ["REDIS_URL"]
     config.update(overrides or {})
     config["ENV_NAME"] = env_name
     _validate(config)
