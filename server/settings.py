@@ -4,6 +4,7 @@ and refuse a malformed value of a known key with a message that names it."""
 import importlib
 import os
 
+from limits import parse_many
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.notifications.templates import KINDS, VALUE_SOURCES
@@ -23,6 +24,19 @@ class _StrictBoolean(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
+        return value
+
+
+class _RateLimit(fields.String):
+    """A flask-limiter rate string such as "10/hour;30/day"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ValidationError('a rate such as "10/minute" or "10/hour;30/day"') from None
         return value
 
 
@@ -58,6 +72,10 @@ class SettingsSchema(Schema):
         )
     )
     REDIS_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    RATELIMIT_ENABLED = _StrictBoolean()
+    RATELIMIT_LOGIN = _RateLimit()
+    RATELIMIT_WISH_POST = _RateLimit()
+    TRUSTED_PROXIES = fields.Integer(strict=True, validate=validate.Range(min=0, max=5))
     TOKEN_TTL_SECONDS = _seconds()
     MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
     REVIEW_REQUIRED = _StrictBoolean()
