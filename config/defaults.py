@@ -2,6 +2,22 @@
 
 SECRET_KEY = "dev-only-secret-key-change-me"
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
+# Redis (redis://, rediss:// or unix://; also read from the REDIS_URL variable). When set, the
+# WeChat access token and the rate-limit counters live there; empty, the database keeps them.
+REDIS_URL = ""
+# Connect and read timeout of every Redis command: a stalled Redis answers 503, never hangs.
+REDIS_TIMEOUT_SECONDS = 2.0
+
+# Rate limits (flask-limiter; "N/minute", "N/hour", "N/day", several joined by ";"). Login
+# attempts count per client IP, failed ones too; posted wishes count per user, and only those
+# created (a refused or replayed post costs nothing). RATELIMIT_ENABLED=false turns them off.
+RATELIMIT_ENABLED = True
+RATELIMIT_LOGIN = "10/minute"
+RATELIMIT_WISH_POST = "10/hour;30/day"
+# Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
+# 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
+# client would share the proxy's IP and its login limit.
+TRUSTED_PROXIES = 0
 
 # Seconds a login token stays valid.
 TOKEN_TTL_SECONDS = 7 * 24 * 3600

@@ -2,3 +2,5 @@
 
 TESTING = True
 REVIEW_REQUIRED = True
+# Tests log in many people from one address; the rate-limit tests build their own apps with it on.
+RATELIMIT_ENABLED = False

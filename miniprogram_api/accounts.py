@@ -12,15 +12,17 @@ from miniprogram_api.schemas import (
 from server.accounts import operations
 from server.accounts.queries import profile
 from server.accounts.tokens import issue_token
+from server.ratelimits import LOGIN
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Login and the current user")
 
 
 @blp.route("/auth/login", methods=["POST"])
 @blp.writes
+@blp.rate_limited(LOGIN)
 @blp.arguments(LoginSchema)
 @blp.response(200, LoginResultSchema)
-@blp.errors(400, 401, 429, 503)
+@blp.errors(400, 401, 503)
 def login(body):
     """Log in with a wx.login code; the answer carries our own token, never the session_key."""
     user = operations.login_with_code(body["code"])

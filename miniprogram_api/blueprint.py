@@ -1,6 +1,6 @@
-"""A flask-smorest Blueprint with the three things every view here needs:
-who is calling (``login_required``), which errors it documents (``errors``), and one commit
-per request with Idempotency-Key replay (``writes``)."""
+"""A flask-smorest Blueprint with the things every view here needs:
+who is calling (``login_required``), which errors it documents (``errors``), one commit
+per request with Idempotency-Key replay (``writes``), and rate limits (``rate_limited``)."""
 
 import re
 from functools import wraps
@@ -13,8 +13,9 @@ from marshmallow import RAISE
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser
 
+from server import ratelimits
 from server.accounts.tokens import user_from_token
-from server.errors import Unauthorized, Unprocessable
+from server.errors import ErrorSchema, Unauthorized, Unprocessable
 from server.extensions import db
 from server.idempotency import operations as idempotency
 
@@ -69,6 +70,32 @@ class Blueprint(flask_smorest.Blueprint):
 
         wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
         return self.errors(401)(wrapper)
+
+    def rate_limited(self, limit: ratelimits.RateLimit):
+        """Count the request against ``limit`` where this decorator sits, 429 beyond it.
+
+        Put it under ``login_required`` when the limit counts per user, and under ``writes``
+        so that a replayed answer is neither counted nor refused.
+        """
+
+        def decorator(func):
+            @wraps(func)
+            def wrapper(*args, **kwargs):
+                return ratelimits.check(limit, func, *args, **kwargs)
+
+            return self.alt_response(
+                429,
+                schema=ErrorSchema,
+                description=f"{ratelimits.RATE_LIMITED_MESSAGE}（code `{ratelimits.RATE_LIMITED_CODE}`）",
+                headers={
+                    "Retry-After": {
+                        "description": "多少秒后可以再试",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+                },
+            )(wrapper)
+
+        return decorator
 
     def writes(self, func):
         """Commit once after the view; with an Idempotency-Key, replay the first answer.

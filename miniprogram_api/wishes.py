@@ -16,6 +16,7 @@ from miniprogram_api.schemas import (
     WishListSchema,
 )
 from server.areas.queries import get_area
+from server.ratelimits import WISH_POST
 from server.wishes import operations, queries
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Micro-wishes and their lifecycle")
@@ -29,6 +30,7 @@ def _detail(wish):
 @blp.route("", methods=["POST"])
 @blp.login_required
 @blp.writes
+@blp.rate_limited(WISH_POST)
 @blp.arguments(WishCreateSchema)
 @blp.response(201, WishDetailSchema)
 @blp.errors(400, 404)

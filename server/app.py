@@ -3,8 +3,9 @@
 from flask import Flask, send_from_directory
 from sqlalchemy import event
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import cli, models  # noqa: F401  (every table registered before create_all)
+from server import cli, models, ratelimits, redis_client  # noqa: F401  (models: every table before create_all)
 from server.errors import ErrorSchema, register_error_handlers
 from server.extensions import Api, db
 from server.settings import environment_name, load_settings
@@ -17,9 +18,12 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
+    _trust_proxies(app)
     db.init_app(app)
     with app.app_context():
         _configure_connections(db.engine)
+    redis_client.init_app(app)
+    ratelimits.init_app(app)
 
     # One Api per app: flask-smorest keeps the spec on it, so apps must not share one.
     api = Api()
@@ -40,6 +44,13 @@ def _spec_kwargs() -> dict:
         "info": {"description": "微心愿 Micro-Wish: the API the WeChat mini-program calls (DESIGN §4)."},
         "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
     }
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address is the one they forwarded:
+    the login limit counts per client, not per proxy."""
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
 
 def _configure_connections(engine) -> None:

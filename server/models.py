@@ -7,6 +7,7 @@ from server.idempotency import models as idempotency  # noqa: F401
 from server.jobs import models as jobs  # noqa: F401
 from server.notifications import models as notifications  # noqa: F401
 from server.points import models as points  # noqa: F401
+from server.ratelimits import models as ratelimits  # noqa: F401
 from server.stats import models as stats  # noqa: F401
 from server.uploads import models as uploads  # noqa: F401
 from server.wechat import models as wechat  # noqa: F401

@@ -4,6 +4,7 @@ and refuse a malformed value of a known key with a message that names it."""
 import importlib
 import os
 
+from limits import parse_many
 from marshmallow import Schema, ValidationError, fields, validate
 
 from server.notifications.templates import KINDS, VALUE_SOURCES
@@ -25,6 +26,19 @@ class _StrictBoolean(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
             raise ValidationError("must be true or false")
+        return value
+
+
+class _RateLimit(fields.String):
+    """A flask-limiter rate string such as "10/hour;30/day"."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            if not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ValidationError('a rate such as "10/minute" or "10/hour;30/day"') from None
         return value
 
 
@@ -54,6 +68,16 @@ class SettingsSchema(Schema):
     SQLALCHEMY_DATABASE_URI = fields.String(
         validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
     )
+    REDIS_URL = fields.String(
+        validate=validate.Regexp(
+            r"^((redis|rediss|unix)://\S+)?$", error="must be empty or a redis://, rediss:// or unix:// URL"
+        )
+    )
+    REDIS_TIMEOUT_SECONDS = fields.Float(validate=validate.Range(min=0.1, max=60))
+    RATELIMIT_ENABLED = _StrictBoolean()
+    RATELIMIT_LOGIN = _RateLimit()
+    RATELIMIT_WISH_POST = _RateLimit()
+    TRUSTED_PROXIES = fields.Integer(strict=True, validate=validate.Range(min=0, max=5))
     TOKEN_TTL_SECONDS = _seconds()
     MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
     REVIEW_REQUIRED = _StrictBoolean()
@@ -129,6 +153,8 @@ def load_settings(config, env_name: str, overrides: dict | None = None) -> None:
     config.from_prefixed_env()
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("REDIS_URL"):
+        config["REDIS_URL"] = os.environ["REDIS_URL"]
     config.update(overrides or {})
     config["ENV_NAME"] = env_name
     _validate(config)

@@ -2,10 +2,15 @@
 after every test, and a small area tree with a person in every role."""
 
 import os
+import shutil
+import socket
+import subprocess
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
+import redis
 from werkzeug.serving import make_server
 
 from server.accounts.models import User
@@ -63,6 +68,29 @@ def s3_server():
     server.stop()
 
 
+# The settings a second app needs to share the session app's database and fake WeChat.
+_SHARED_SETTINGS = ("SQLALCHEMY_DATABASE_URI", "WECHAT_API_BASE", "WECHAT_APPID", "WECHAT_SECRET", "UPLOAD_FOLDER")
+
+
+@pytest.fixture
+def make_app(app):
+    """make_app(**overrides): another app on the session's database and fake WeChat, as a
+    second process of the same deployment would be; its connections are closed afterwards."""
+    made = []
+
+    def make(**overrides):
+        other = create_app({**{key: app.config[key] for key in _SHARED_SETTINGS}, **overrides}, env_name="testing")
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+        if other.extensions["redis"] is not None:
+            other.extensions["redis"].close()
+
+
 @pytest.fixture(autouse=True)
 def _empty_database(app, fake_wechat):
     yield
@@ -73,6 +101,49 @@ def _empty_database(app, fake_wechat):
             db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A private redis-server on a free loopback port for the session; its URL.
+
+    Skips (the reason shows in the summary) only when the binary is missing:
+    scripts/install-redis.sh installs Debian's package.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server not installed: run scripts/install-redis.sh (Debian package redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    directory = tmp_path_factory.mktemp("redis")
+    command = [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]
+    with open(directory / "redis.log", "wb") as log:
+        process = subprocess.Popen([*command, "--dir", str(directory)], stdout=log, stderr=subprocess.STDOUT)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url, socket_timeout=1)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"redis-server did not start: {(directory / 'redis.log').read_text()[-500:]}")
+            time.sleep(0.05)
+    yield url
+    client.close()
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The session's Redis, emptied after the test."""
+    yield redis_server
+    with redis.Redis.from_url(redis_server) as client:
+        client.flushdb()
 
 
 @pytest.fixture

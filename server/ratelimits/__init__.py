@@ -1,0 +1,135 @@
+"""Rate limits with flask-limiter: login attempts per client IP, posted wishes per user.
+
+The counters live in Redis when REDIS_URL is set, else in our database (storage.py); either
+way every process of a deployment shares them. Each app has its own Limiter, as it has its own
+Api: flask-limiter keeps the storage and the on/off switch on the instance, and the tests run
+several apps in one process. A limit is checked where its decorator sits in the view's stack
+(``Blueprint.rate_limited``), so posts are counted per signed-in user and after the
+Idempotency-Key replay, which therefore never counts and is never refused.
+"""
+
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from server.errors import error_response
+from server.extensions import db
+from server.ratelimits.storage import SCHEME
+
+log = logging.getLogger(__name__)
+
+RATE_LIMITED_CODE = "rate_limited"
+RATE_LIMITED_MESSAGE = "操作太频繁，请稍后再试"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    name: str  # part of every counter key: renaming one restarts its counts
+    setting: str  # the config key holding the rates, e.g. "10/hour;30/day"
+    key: Callable[[], str]  # whom the request counts against
+    only_successes: bool = False  # count only 2xx answers, checked before the view all the same
+
+
+def _client_ip() -> str:
+    # The peer address, or X-Forwarded-For's as far as TRUSTED_PROXIES vouches (app.py).
+    return f"ip:{get_remote_address()}"
+
+
+def _signed_in_user() -> str:
+    return f"user:{g.user.id}"
+
+
+# A wx.login code is chosen by the caller and single-use, so a count per code bounds nothing:
+# the address is the only thing a login attempt cannot vary freely.
+LOGIN = RateLimit("login", "RATELIMIT_LOGIN", _client_ip)
+WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, only_successes=True)
+
+
+def init_app(app: Flask) -> None:
+    redis_client = app.extensions["redis"]
+    if redis_client is not None:
+        # limits' Redis storage on the app's own pool: one set of connections per app.
+        uri, options = "redis://", {"connection_pool": redis_client.connection_pool, "key_prefix": "microwish:limits"}
+    else:
+        uri, options = f"{SCHEME}://", {}
+    limiter = Limiter(
+        get_remote_address,
+        storage_uri=uri,
+        storage_options=options,
+        strategy="fixed-window",
+        # A storage outage lets requests through (and is logged) instead of failing them all.
+        swallow_errors=True,
+        # Retry-After goes on the 429 alone (below), not on every answer.
+        headers_enabled=False,
+    )
+    limiter.init_app(app)  # reads RATELIMIT_ENABLED
+    app.extensions["ratelimits"] = _Guards(limiter)
+    app.register_error_handler(RateLimitExceeded, _too_many_requests)
+
+
+def check(limit: RateLimit, func, *args, **kwargs):
+    """Count this request against ``limit`` and run ``func``; RateLimitExceeded beyond it."""
+    return current_app.extensions["ratelimits"].guard(limit)(func, *args, **kwargs)
+
+
+def _succeeded(response) -> bool:
+    return 200 <= response.status_code < 300
+
+
+class _Guards:
+    """One flask-limiter decorated callable per limit and app, made on first use.
+
+    flask-limiter attaches limits to functions; our views are shared by every app, so each
+    app's limiter decorates a small pass-through named after the limit instead.
+    """
+
+    def __init__(self, limiter: Limiter):
+        self.limiter = limiter
+        self._guards: dict[str, Callable] = {}
+        self._lock = threading.Lock()
+
+    def guard(self, limit: RateLimit) -> Callable:
+        guard = self._guards.get(limit.name)
+        if guard is None:
+            with self._lock:
+                guard = self._guards.get(limit.name) or self._make(limit)
+                self._guards[limit.name] = guard
+        return guard
+
+    def _make(self, limit: RateLimit) -> Callable:
+        def passthrough(func, *args, **kwargs):
+            return func(*args, **kwargs)
+
+        passthrough.__name__ = passthrough.__qualname__ = f"rate_limit_{limit.name}"
+        return self.limiter.shared_limit(
+            lambda: current_app.config[limit.setting],
+            scope=limit.name,
+            key_func=limit.key,
+            deduct_when=_succeeded if limit.only_successes else None,
+        )(passthrough)
+
+
+def _too_many_requests(exc: RateLimitExceeded):
+    db.session.rollback()
+    retry_after = _seconds_until_reset(exc)
+    response = error_response(429, RATE_LIMITED_CODE, RATE_LIMITED_MESSAGE, {"retry_after": retry_after})
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _seconds_until_reset(exc: RateLimitExceeded) -> int:
+    breached = current_app.extensions["ratelimits"].limiter.current_limit
+    try:
+        if breached is not None:
+            return max(1, math.ceil(breached.reset_at - time.time()))
+    except Exception:  # the storage failed between the refusal and this question
+        log.warning("rate limit reset time unavailable", exc_info=True)
+    return exc.limit.limit.get_expiry()

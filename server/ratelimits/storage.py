@@ -1,0 +1,100 @@
+"""A ``limits`` storage in our database, so the rate limits need no Redis (REDIS_URL unset).
+
+Registered under the scheme ``microwish-database://``. It serves flask-limiter's fixed-window
+strategy: one row per key counts the hits of the current window. Every statement runs on its
+own connection and commits at once, so a hit counts whatever the request does afterwards
+(a failed login still costs an attempt) and no row lock outlives the statement.
+"""
+
+import hashlib
+from datetime import timedelta
+from typing import ClassVar
+
+from limits.storage import Storage
+from sqlalchemy import case, delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from server import clock
+from server.extensions import db
+from server.ratelimits.models import RateLimitCounter
+
+SCHEME = "microwish-database"
+_table = RateLimitCounter.__table__
+_MAX_KEY = 255
+
+
+def _stored_key(key: str) -> str:
+    # limits' keys hold the client IP or user id and the limit; a long one is hashed to fit.
+    if len(key) <= _MAX_KEY:
+        return key
+    return key[:180] + "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
+class DatabaseStorage(Storage):
+    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self):
+        return SQLAlchemyError
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Add ``amount`` hits; an expired window starts afresh. One upsert, so concurrent hits
+        from any number of processes serialise on the row (PostgreSQL) or the file (SQLite)."""
+        now = clock.now()
+        window_end = now + timedelta(seconds=expiry)
+        expired = _table.c.expires_at <= now
+        with db.engine.begin() as connection:
+            insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+            statement = (
+                insert(_table)
+                .values(key=_stored_key(key), count=amount, expires_at=window_end)
+                .on_conflict_do_update(
+                    index_elements=[_table.c.key],
+                    set_={
+                        "count": case((expired, amount), else_=_table.c.count + amount),
+                        "expires_at": case((expired, window_end), else_=_table.c.expires_at),
+                    },
+                )
+                .returning(_table.c.count)
+            )
+            count = connection.execute(statement).scalar_one()
+            if count == amount:
+                # A new window began: sweep the windows that ended, so the table stays small.
+                connection.execute(delete(_table).where(_table.c.expires_at <= now))
+        return count
+
+    def get(self, key: str) -> int:
+        with db.engine.connect() as connection:
+            count = connection.execute(
+                select(_table.c.count).where(_table.c.key == _stored_key(key), _table.c.expires_at > clock.now())
+            ).scalar()
+        return count or 0
+
+    def get_expiry(self, key: str) -> float:
+        """When the key's window ends (epoch seconds); now if it has none."""
+        with db.engine.connect() as connection:
+            expires_at = connection.execute(
+                select(_table.c.expires_at).where(_table.c.key == _stored_key(key))
+            ).scalar()
+        now = clock.now()
+        return max(expires_at, now).timestamp() if expires_at else now.timestamp()
+
+    def check(self) -> bool:
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with db.engine.begin() as connection:
+            return connection.execute(delete(_table)).rowcount
+
+    def clear(self, key: str) -> None:
+        with db.engine.begin() as connection:
+            connection.execute(delete(_table).where(_table.c.key == _stored_key(key)))
