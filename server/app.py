@@ -7,7 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import cli, models, ratelimits, redis_client  # noqa: F401  (models: every table before create_all)
 from server.errors import ErrorSchema, register_error_handlers
-from server.extensions import Api, db
+from server.extensions import Api, db, migrate
 from server.settings import environment_name, load_settings
 from server.uploads import storage
 
@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
 
     _trust_proxies(app)
     db.init_app(app)
+    migrate.init_app(app, db)
     with app.app_context():
         _configure_connections(db.engine)
     redis_client.init_app(app)

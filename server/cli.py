@@ -1,21 +1,41 @@
-"""Flask CLI commands: `flask init-db`, `flask demo`, `flask outbox send`."""
+"""Flask CLI commands: `flask init-db`, `flask demo`, `flask outbox send` (and `flask db`, from
+Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
 
 import click
+from sqlalchemy import inspect
 
 from server.extensions import db
 
 
+class DatabaseNotMigrated(click.ClickException):
+    """Tables exist but Alembic never ran on them: upgrading would try to create them again."""
+
+
 def prepare_database(app, *, with_demo: bool) -> bool:
-    """Create missing tables; load the demo into an empty database. True when it loaded."""
+    """Upgrade the schema to the newest migration; load the demo into an empty database.
+    True when the demo was loaded."""
+    from flask_migrate import upgrade
+
     from server import demo
 
     with app.app_context():
-        db.create_all()
+        _refuse_unversioned_tables()
+        upgrade()
         if not with_demo or demo.is_loaded():
             return False
         demo.load()
         db.session.commit()
         return True
+
+
+def _refuse_unversioned_tables() -> None:
+    tables = set(inspect(db.engine).get_table_names())
+    if tables and "alembic_version" not in tables:
+        raise DatabaseNotMigrated(
+            f"the database at {db.engine.url.render_as_string(hide_password=True)} has tables but no migration "
+            "history (made before migrations existed). A development database only holds demo data: delete it "
+            "and start again. Otherwise, if its schema matches the first migration, `flask db stamp <revision>`."
+        )
 
 
 def register(app) -> None:
@@ -25,7 +45,7 @@ def register(app) -> None:
 
     @app.cli.command("init-db")
     def init_db():
-        """Create the tables that do not exist yet."""
+        """Upgrade the schema to the newest migration (as `flask db upgrade`)."""
         prepare_database(app, with_demo=False)
         click.echo("database ready")
 

@@ -13,7 +13,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     port = _port()
     from server.app import create_app
-    from server.cli import prepare_database
+    from server.cli import DatabaseNotMigrated, prepare_database
 
     try:
         app = create_app()
@@ -33,8 +33,12 @@ def main() -> int:
     if not app.config["PUBLIC_BASE_URL"]:
         # Outside a request (the media_recheck job) links for WeChat's image check need a host.
         app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{port}"
-    if prepare_database(app, with_demo=app.config["DEMO_DATA"]):
-        logging.info("demo data loaded")
+    try:
+        if prepare_database(app, with_demo=app.config["DEMO_DATA"]):
+            logging.info("demo data loaded")
+    except DatabaseNotMigrated as exc:
+        print(f"micro-wish: {exc.message}", file=sys.stderr)
+        return 2
     # The scheduled jobs beside the dev server (daemon threads; the lease keeps it to one).
     from server.jobs.scheduler import start_in_background
 

@@ -1,6 +1,9 @@
 """Extension objects, created unbound and initialised by the app factory."""
 
+import os
+
 import flask_smorest
+from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
@@ -14,6 +17,11 @@ NAMING_CONVENTION = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_options={"expire_on_commit": False})
+
+# Alembic through Flask-Migrate (`flask db upgrade`, `flask db migrate -m ...`). Batch mode lets
+# the same migration alter tables on SQLite, which cannot ALTER most things in place.
+MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+migrate = Migrate(directory=MIGRATIONS_DIRECTORY, compare_type=True, render_as_batch=True)
 
 
 class Api(flask_smorest.Api):

@@ -1,0 +1,89 @@
+"""Migrations are how every database outside the tests gets its schema: they must build exactly
+what the models describe, upgrade an empty database and downgrade it back, on SQLite and on
+PostgreSQL (whichever the suite runs on)."""
+
+import secrets
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from server.app import create_app
+from server.cli import DatabaseNotMigrated, prepare_database
+from server.extensions import db
+
+
+@pytest.fixture
+def empty_database_url(app, tmp_path):
+    """A database with nothing in it, of the kind the suite runs on."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path}/empty.db"
+        return
+    name = f"microwish_migrations_{secrets.token_hex(4)}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f"CREATE DATABASE {name}"))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def fresh_app(app, empty_database_url):
+    made = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "WECHAT_API_BASE": app.config["WECHAT_API_BASE"],
+            "WECHAT_APPID": app.config["WECHAT_APPID"],
+            "WECHAT_SECRET": app.config["WECHAT_SECRET"],
+        },
+        env_name="testing",
+    )
+    yield made
+    with made.app_context():
+        db.engine.dispose()
+
+
+def _differences(app) -> list:
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_the_migrations_build_exactly_what_the_models_describe(fresh_app):
+    with fresh_app.app_context():
+        upgrade()
+    assert _differences(fresh_app) == []  # a model changed without `flask db migrate` fails here
+
+
+def test_upgrade_to_head_and_downgrade_to_nothing_and_back(fresh_app):
+    with fresh_app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"wishes", "users", "areas", "point_entries", "outbox_messages"} <= tables
+        downgrade(revision="base")
+        assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        upgrade()
+        assert set(inspect(db.engine).get_table_names()) == tables
+
+
+def test_make_run_prepares_an_empty_database_with_migrations_and_the_demo_once(fresh_app):
+    assert prepare_database(fresh_app, with_demo=True) is True
+    assert prepare_database(fresh_app, with_demo=True) is False
+    with fresh_app.app_context():
+        assert "alembic_version" in inspect(db.engine).get_table_names()
+    assert _differences(fresh_app) == []
+
+
+def test_a_database_made_before_migrations_is_refused_with_what_to_do(fresh_app):
+    with fresh_app.app_context():
+        db.create_all()
+    with pytest.raises(DatabaseNotMigrated, match="no migration history"):
+        prepare_database(fresh_app, with_demo=False)
