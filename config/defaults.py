@@ -2,6 +2,14 @@
 
 SECRET_KEY = "dev-only-secret-key-change-me"
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
+# PostgreSQL connections, per process (server/app.py): a gunicorn worker keeps up to
+# DB_POOL_SIZE open and opens DB_MAX_OVERFLOW more under bursts; a request waits at most
+# DB_POOL_TIMEOUT_SECONDS for one (then 503). Every statement is cancelled after
+# DB_STATEMENT_TIMEOUT_MS, so one slow query cannot hold a worker or a lock for long.
+DB_POOL_SIZE = 5
+DB_MAX_OVERFLOW = 10
+DB_POOL_TIMEOUT_SECONDS = 10
+DB_STATEMENT_TIMEOUT_MS = 15000
 # Redis (redis://, rediss:// or unix://; also read from the REDIS_URL variable). When set, the
 # WeChat access token and the rate-limit counters live there; empty, the database keeps them.
 REDIS_URL = ""

@@ -19,6 +19,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     app.json.sort_keys = False
 
     _trust_proxies(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db)
     with app.app_context():
@@ -52,6 +53,22 @@ def _trust_proxies(app: Flask) -> None:
     the login limit counts per client, not per proxy."""
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
+
+
+def _engine_options(config) -> dict:
+    """PostgreSQL: the pool sized by settings, connections checked before use (a database
+    restart costs no request), and a statement timeout set on every connection as it opens."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return options
+    return {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
+        "pool_pre_ping": True,
+        "connect_args": {"options": f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"},
+        **options,
+    }
 
 
 def _configure_connections(engine) -> None:

@@ -78,6 +78,10 @@ class SettingsSchema(Schema):
     RATELIMIT_LOGIN = _RateLimit()
     RATELIMIT_WISH_POST = _RateLimit()
     TRUSTED_PROXIES = fields.Integer(strict=True, validate=validate.Range(min=0, max=5))
+    DB_POOL_SIZE = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    DB_MAX_OVERFLOW = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))
+    DB_POOL_TIMEOUT_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=1, max=300))
+    DB_STATEMENT_TIMEOUT_MS = fields.Integer(strict=True, validate=validate.Range(min=100, max=3_600_000))
     TOKEN_TTL_SECONDS = _seconds()
     MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
     REVIEW_REQUIRED = _StrictBoolean()
@@ -204,6 +208,8 @@ def _refuse_development_defaults(config) -> None:
     problems = []
     if config["SECRET_KEY"] == DEV_SECRET_KEY:
         problems.append("SECRET_KEY is the development default")
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        problems.append("the database is SQLite (set DATABASE_URL to PostgreSQL: several workers and hosts share it)")
     if not config["WECHAT_API_BASE"]:
         problems.append("WECHAT_API_BASE is empty (the development fake is not allowed)")
     if config["WECHAT_APPID"].startswith("wx-dev") or config["WECHAT_SECRET"].startswith("wx-dev"):

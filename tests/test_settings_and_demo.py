@@ -60,7 +60,37 @@ def test_production_refuses_development_defaults():
         _load("production")
     message = str(refused.value)
     assert "SECRET_KEY" in message
-    assert "WECHAT_API_BASE" in message
+    assert "SQLite" in message
+    assert "WECHAT_APPID" in message
+
+
+PRODUCTION = {
+    "DATABASE_URL": "postgresql://microwish@db.internal/microwish",
+    "FLASK_SECRET_KEY": "a-real-secret-of-enough-length",
+    "FLASK_WECHAT_APPID": "wx1234567890abcdef",
+    "FLASK_WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
+    "FLASK_WECHAT_PUSH_TOKEN": "realpushtoken42",
+    "FLASK_PUBLIC_BASE_URL": "https://wish.example.cn",
+    "FLASK_WECHAT_SUBSCRIBE_TEMPLATES": "{}",
+}
+
+
+def test_production_starts_with_real_settings_and_talks_to_the_real_wechat():
+    config = _load("production", **PRODUCTION)
+    assert config["WECHAT_API_BASE"] == "https://api.weixin.qq.com"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("FLASK_WECHAT_API_BASE", '""', "development fake"),
+        ("DATABASE_URL", "sqlite:///prod.db", "SQLite"),
+        ("FLASK_SECRET_KEY", '"dev-only-secret-key-change-me"', "SECRET_KEY"),
+    ],
+)
+def test_production_refuses_each_development_shortcut(variable, value, named):
+    with pytest.raises(ConfigError, match=named):
+        _load("production", **{**PRODUCTION, variable: value})
 
 
 def test_make_run_entry_point_exits_with_a_clear_message_on_a_bad_setting():
