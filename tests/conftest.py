@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 import redis
+from flask import Config
 from werkzeug.serving import make_server
 
 from server.accounts.models import User
@@ -18,6 +19,7 @@ from server.accounts.operations import grant_role
 from server.app import create_app
 from server.areas.operations import create_area
 from server.extensions import db
+from server.settings import load_settings
 from server.wechat.fake import FakeWeChatServer
 
 VALID_WISH = {
@@ -160,6 +162,16 @@ def live_server(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def settings_from(env_name="development", **environ) -> Config:
+    """The settings start-up would load in ``env_name`` with these environment variables set."""
+    config = Config(os.getcwd())
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in environ.items():
+            patch.setenv(name, value)
+        load_settings(config, env_name)
+    return config
 
 
 class ApiClient:

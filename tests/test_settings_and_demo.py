@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from flask import Config
 from sqlalchemy import func, select
 
 from server.accounts.models import User
@@ -13,30 +12,19 @@ from server.app import create_app
 from server.areas.models import Area
 from server.cli import prepare_database
 from server.extensions import db
-from server.settings import ConfigError, load_settings
+from server.settings import ConfigError
 from server.wishes.models import STATUSES, Wish
-
-
-def _load(env_name="development", **environ):
-    config = Config(os.getcwd())
-    old = dict(os.environ)
-    os.environ.update(environ)
-    try:
-        load_settings(config, env_name)
-    finally:
-        os.environ.clear()
-        os.environ.update(old)
-    return config
+from tests.conftest import settings_from
 
 
 def test_settings_come_from_flask_prefixed_environment_variables():
-    config = _load(FLASK_CLAIM_TIMEOUT_SECONDS="6", FLASK_REVIEW_REQUIRED="false")
+    config = settings_from(FLASK_CLAIM_TIMEOUT_SECONDS="6", FLASK_REVIEW_REQUIRED="false")
     assert config["CLAIM_TIMEOUT_SECONDS"] == 6
     assert config["REVIEW_REQUIRED"] is False
 
 
 def test_database_url_picks_the_database():
-    config = _load(DATABASE_URL="postgres://u:p@127.0.0.1:5432/microwish")
+    config = settings_from(DATABASE_URL="postgres://u:p@127.0.0.1:5432/microwish")
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@127.0.0.1:5432/microwish"
 
 
@@ -52,12 +40,12 @@ def test_database_url_picks_the_database():
 )
 def test_a_malformed_setting_is_refused_with_its_name(variable, value, named):
     with pytest.raises(ConfigError, match=named):
-        _load(**{variable: value})
+        settings_from(**{variable: value})
 
 
 def test_production_refuses_development_defaults():
     with pytest.raises(ConfigError) as refused:
-        _load("production")
+        settings_from("production")
     message = str(refused.value)
     assert "SECRET_KEY" in message
     assert "SQLite" in message
@@ -76,7 +64,7 @@ PRODUCTION = {
 
 
 def test_production_starts_with_real_settings_and_talks_to_the_real_wechat():
-    config = _load("production", **PRODUCTION)
+    config = settings_from("production", **PRODUCTION)
     assert config["WECHAT_API_BASE"] == "https://api.weixin.qq.com"
 
 
@@ -90,7 +78,7 @@ def test_production_starts_with_real_settings_and_talks_to_the_real_wechat():
 )
 def test_production_refuses_each_development_shortcut(variable, value, named):
     with pytest.raises(ConfigError, match=named):
-        _load("production", **{**PRODUCTION, variable: value})
+        settings_from("production", **{**PRODUCTION, variable: value})
 
 
 def test_make_run_entry_point_exits_with_a_clear_message_on_a_bad_setting():

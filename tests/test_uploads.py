@@ -5,14 +5,13 @@ import io
 import os
 
 import pytest
-from flask import Config
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from server.extensions import db
-from server.settings import ConfigError, load_settings
+from server.settings import ConfigError
 from server.uploads.models import Upload
-from tests.conftest import VALID_WISH, act, post_wish
+from tests.conftest import VALID_WISH, act, post_wish, settings_from
 from tests.photos import fetch, gps_exif, image_bytes, jpeg_with_gps, row, stored_bytes, upload, uploaded
 
 MEDIA_CHECK = "/wxa/media_check_async"
@@ -383,21 +382,12 @@ def test_a_second_fetch_with_the_etag_is_304(world):
 )
 def test_a_malformed_photo_setting_is_refused_with_its_name(variable, value):
     with pytest.raises(ConfigError, match=variable.removeprefix("FLASK_")):
-        _load_settings(**{variable: value})
+        settings_from(**{variable: value})
 
 
 def test_production_refuses_the_development_push_token_and_an_empty_public_base_url():
     with pytest.raises(ConfigError) as refused:
-        _load_settings("production")
+        settings_from("production")
 
     assert "WECHAT_PUSH_TOKEN" in str(refused.value)
     assert "PUBLIC_BASE_URL" in str(refused.value)
-
-
-def _load_settings(env_name="development", **environ):
-    config = Config(os.getcwd())
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environ.items():
-            patch.setenv(name, value)
-        load_settings(config, env_name)
-    return config

@@ -3,21 +3,19 @@ bucket, WeChat's checker given a presigned link that expires, and a store that i
 with a 503 in the one error shape. Against a real S3-protocol server over HTTP (tests/s3_server.py)."""
 
 import io
-import os
 import socket
 import time
 
 import pytest
 import requests
-from flask import Config
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from server.app import create_app
 from server.extensions import db
-from server.settings import ConfigError, load_settings
+from server.settings import ConfigError
 from server.uploads.models import Upload
-from tests.conftest import ApiClient, act, post_wish
+from tests.conftest import ApiClient, act, post_wish, settings_from
 from tests.photos import fetch, image_bytes, jpeg_with_gps, row, upload, uploaded
 from tests.s3_server import BUCKET, SECRET_ACCESS_KEY
 
@@ -256,7 +254,7 @@ def test_when_the_store_is_down_fetching_a_photo_is_503_not_500(world, broken_st
 )
 def test_half_an_object_store_configuration_stops_start_up_naming_what_is_missing(environ, named):
     with pytest.raises(ConfigError, match="half configured") as refused:
-        _load_settings(**environ)
+        settings_from(**environ)
 
     assert f"{named} empty" in str(refused.value)
 
@@ -273,26 +271,17 @@ def test_half_an_object_store_configuration_stops_start_up_naming_what_is_missin
 )
 def test_a_malformed_object_store_setting_is_refused_with_its_name(variable, value):
     with pytest.raises(ConfigError, match=variable.removeprefix("FLASK_")):
-        _load_settings(**{variable: value})
+        settings_from(**{variable: value})
 
 
 def test_the_secret_key_is_never_printed_in_a_start_up_error():
     with pytest.raises(ConfigError, match="S3_SECRET_ACCESS_KEY") as refused:
-        _load_settings(FLASK_S3_SECRET_ACCESS_KEY="123456789")  # JSON: a number, not a string
+        settings_from(FLASK_S3_SECRET_ACCESS_KEY="123456789")  # JSON: a number, not a string
 
     assert "123456789" not in str(refused.value)
 
 
 def test_the_object_store_is_off_until_configured():
-    config = _load_settings()
+    config = settings_from()
 
     assert config["S3_BUCKET"] == config["S3_ENDPOINT_URL"] == ""
-
-
-def _load_settings(env_name="development", **environ):
-    config = Config(os.getcwd())
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in environ.items():
-            patch.setenv(name, value)
-        load_settings(config, env_name)
-    return config
