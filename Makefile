@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test test-postgres lint format clean bench
+.PHONY: run serve test test-postgres lint format clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 run: $(BIN)/.installed
 	PORT=$(PORT) $(BIN)/python -m server.devserver
+
+# Production serving: gunicorn workers and the scheduler process (server/serve.py). Needs the
+# production settings in the environment (README, "Production"); MICROWISH_ENV=development
+# make serve tries it locally with the development defaults.
+serve: $(BIN)/.installed
+	MICROWISH_ENV=$${MICROWISH_ENV:-production} PORT=$(PORT) $(BIN)/python -m server.serve
 
 test: $(BIN)/.installed
 	MICROWISH_ENV=testing $(BIN)/python -m pytest -q $(PYTEST_ARGS)
