@@ -39,7 +39,11 @@ format: $(BIN)/.installed
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
-# Benchmarks print their figures; they are never part of `make test`.
+# Benchmarks print their figures; they are never part of `make test`. bench.http serves the app
+# with gunicorn on a private PostgreSQL cluster, loads it with wrk and runs the sweep benchmark
+# (about 10 minutes; BENCH_QUICK=1 for a short check, BENCH_SECONDS per figure, BENCH_TOTAL wishes).
 bench: $(BIN)/.installed
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_TOTAL=$(BENCH_TOTAL) \
+	  BENCH_SWEEP_ARGS="$(BENCH_SWEEP_ARGS)" \
+	  scripts/with-postgres $(BIN)/python -m bench.http
 	$(BIN)/python -m bench.outbox
-	$(BIN)/python -m bench.sweep
