@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run test test-postgres lint format clean bench
+.PHONY: run serve test test-postgres lint format clean bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 run: $(BIN)/.installed
 	PORT=$(PORT) $(BIN)/python -m server.devserver
+
+# Production serving: gunicorn workers and the scheduler process (server/serve.py). Needs the
+# production settings in the environment (README, "Production"); MICROWISH_ENV=development
+# make serve tries it locally with the development defaults.
+serve: $(BIN)/.installed
+	MICROWISH_ENV=$${MICROWISH_ENV:-production} PORT=$(PORT) $(BIN)/python -m server.serve
 
 test: $(BIN)/.installed
 	MICROWISH_ENV=testing $(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -33,7 +39,11 @@ format: $(BIN)/.installed
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
-# Benchmarks print their figures; they are never part of `make test`.
+# Benchmarks print their figures; they are never part of `make test`. bench.http serves the app
+# with gunicorn on a private PostgreSQL cluster, loads it with wrk and runs the sweep benchmark
+# (about 10 minutes; BENCH_QUICK=1 for a short check, BENCH_SECONDS per figure, BENCH_TOTAL wishes).
 bench: $(BIN)/.installed
+	BENCH_QUICK=$(BENCH_QUICK) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_TOTAL=$(BENCH_TOTAL) \
+	  BENCH_SWEEP_ARGS="$(BENCH_SWEEP_ARGS)" \
+	  scripts/with-postgres $(BIN)/python -m bench.http
 	$(BIN)/python -m bench.outbox
-	$(BIN)/python -m bench.sweep

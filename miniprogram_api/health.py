@@ -1,7 +1,7 @@
 from sqlalchemy import text
 
 from miniprogram_api.blueprint import Blueprint
-from miniprogram_api.schemas import HealthSchema
+from miniprogram_api.schemas import HealthSchema, LivenessSchema
 from server.errors import ServiceUnavailable
 from server.extensions import db
 
@@ -19,3 +19,11 @@ def healthz():
     finally:
         db.session.rollback()
     return {"status": "ok", "database": "ok"}
+
+
+@blp.route("/livez")
+@blp.response(200, LivenessSchema)
+def livez():
+    """The process answers; no database call. For a liveness probe (restart a hung worker, not
+    one whose database is down), and as `make bench`'s ceiling: the cheapest JSON answer."""
+    return {"status": "ok"}

@@ -290,6 +290,10 @@ class OverviewSchema(Schema):
     satisfaction_rate = fields.Nested(RateSchema)
 
 
+class LivenessSchema(Schema):
+    status = fields.String()
+
+
 class HealthSchema(Schema):
     status = fields.String()
     database = fields.String()

@@ -137,6 +137,12 @@ def test_an_unexpected_failure_answers_500_in_the_error_shape_and_rolls_back(app
     assert _wish_count(app) == 0
 
 
+def test_liveness_answers_without_asking_the_database(client):
+    response = client.get("/livez")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
 def test_health_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:47:58.072076
+Create Date: 2026-11-25 17:55:12.389616
 
 """
 
@@ -241,7 +241,12 @@ def upgrade():
         sa.UniqueConstraint("number", name=op.f("uq_wishes_number")),
     )
     with op.batch_alter_table("wishes", schema=None) as batch_op:
-        batch_op.create_index("ix_wishes_area_path_status", ["area_path", "status"], unique=False)
+        batch_op.create_index(
+            "ix_wishes_area_path_status",
+            ["area_path", "status"],
+            unique=False,
+            postgresql_ops={"area_path": "varchar_pattern_ops"},
+        )
         batch_op.create_index("ix_wishes_claimer_id_id", ["claimer_id", "id"], unique=False)
         batch_op.create_index("ix_wishes_grid_id_status_id", ["grid_id", "status", "id"], unique=False)
         batch_op.create_index("ix_wishes_owner_id_id", ["owner_id", "id"], unique=False)
@@ -364,7 +369,7 @@ def downgrade():
         batch_op.drop_index("ix_wishes_owner_id_id")
         batch_op.drop_index("ix_wishes_grid_id_status_id")
         batch_op.drop_index("ix_wishes_claimer_id_id")
-        batch_op.drop_index("ix_wishes_area_path_status")
+        batch_op.drop_index("ix_wishes_area_path_status", postgresql_ops={"area_path": "varchar_pattern_ops"})
 
     op.drop_table("wishes")
     with op.batch_alter_table("uploads", schema=None) as batch_op:

@@ -45,7 +45,9 @@ class Wish(db.Model):
         Index("ix_wishes_grid_id_status_id", "grid_id", "status", "id"),
         Index("ix_wishes_owner_id_id", "owner_id", "id"),
         Index("ix_wishes_claimer_id_id", "claimer_id", "id"),
-        Index("ix_wishes_area_path_status", "area_path", "status"),
+        # Subtree lists and statistics: a prefix LIKE on area_path. PostgreSQL can use a btree
+        # for LIKE only under the C collation or with the pattern operator class.
+        Index("ix_wishes_area_path_status", "area_path", "status", postgresql_ops={"area_path": "varchar_pattern_ops"}),
         # The scheduled sweeps (server/wishes/tasks.py): overdue rows of one status, oldest first.
         Index("ix_wishes_status_status_since", "status", "status_since"),
     )

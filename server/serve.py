@@ -1,0 +1,87 @@
+"""`make serve`: prepare the database, then run gunicorn and the scheduler side by side.
+
+Two processes, not one: web workers never schedule jobs (server/jobs/scheduler.py), and a
+scheduler that crashes must not take the web workers down with it, nor the reverse without
+this supervisor noticing. SIGTERM or SIGINT is passed to both (gunicorn finishes in-flight
+requests, the scheduler gives its lease back); when either exits on its own the other is
+stopped and the supervisor exits with a failure, so systemd or the container runtime
+restarts the pair.
+
+Settings come from the environment as for `make run` (MICROWISH_ENV, DATABASE_URL,
+FLASK_<KEY>); gunicorn's from server/gunicorn_conf.py (BIND, PORT, WEB_CONCURRENCY).
+"""
+
+import logging
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+log = logging.getLogger("micro-wish.serve")
+
+FLASK = [sys.executable, "-m", "flask", "--app", "server.app:create_app"]
+# Schema before start: upgrade to the newest migration (refusing a database made before them).
+PREPARE_DATABASE = [*FLASK, "init-db"]
+SCHEDULER = [*FLASK, "scheduler"]
+GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
+GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "server.app:create_app()"]
+# After SIGTERM, how long to wait for both before SIGKILL: gunicorn's graceful_timeout and a margin.
+STOP_WAIT_SECONDS = 30
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    prepared = subprocess.run(PREPARE_DATABASE, check=False)
+    if prepared.returncode != 0:
+        log.error("database preparation failed (exit %s); not starting", prepared.returncode)
+        return prepared.returncode or 1
+
+    stopping = False
+
+    def request_stop(signum, _frame):
+        nonlocal stopping
+        stopping = True
+        log.info("%s: stopping gunicorn and the scheduler", signal.Signals(signum).name)
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    # Own process groups: Ctrl-C in a terminal reaches only this supervisor, which passes on
+    # SIGTERM (graceful) instead of the terminal's SIGINT (gunicorn's quick shutdown).
+    children = {
+        "gunicorn": subprocess.Popen(GUNICORN, process_group=0),
+        "scheduler": subprocess.Popen(SCHEDULER, process_group=0),
+    }
+    log.info("serving: %s", ", ".join(f"{name} pid {child.pid}" for name, child in children.items()))
+
+    died = None
+    while not stopping and died is None:
+        died = next((name for name, child in children.items() if child.poll() is not None), None)
+        time.sleep(0.2)
+    if died is not None:
+        log.error("%s exited with %s; stopping the rest", died, children[died].returncode)
+    codes = _stop_all(children)
+    log.info("stopped: %s", ", ".join(f"{name} exit {code}" for name, code in codes.items()))
+    if died is not None:
+        return children[died].returncode or 1
+    return 0 if all(code == 0 for code in codes.values()) else 1
+
+
+def _stop_all(children: dict) -> dict:
+    for child in children.values():
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_WAIT_SECONDS
+    codes = {}
+    for name, child in children.items():
+        try:
+            codes[name] = child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.error("%s did not stop within %s s; killing it", name, STOP_WAIT_SECONDS)
+            child.kill()
+            codes[name] = child.wait()
+    return codes
+
+
+if __name__ == "__main__":
+    sys.exit(main())

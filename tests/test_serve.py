@@ -1,0 +1,163 @@
+"""`make serve`: gunicorn and the scheduler as two processes under server/serve.py, JSON
+access logs, and a SIGTERM that lets an in-flight request finish before both exit 0."""
+
+import importlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from server.wechat.fake import FakeWeChatServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(predicate, what: str, seconds: float = 60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.fixture
+def serving(tmp_path):
+    """`python -m server.serve` with 2 workers on a free port, a SQLite file and its own fake WeChat."""
+    fake = FakeWeChatServer("wx-dev-appid", "wx-dev-secret").start()
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    env.update(
+        MICROWISH_ENV="development",
+        DATABASE_URL=f"sqlite:///{tmp_path}/serve.db",
+        FLASK_WECHAT_API_BASE=fake.base_url,
+        FLASK_UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        WEB_CONCURRENCY="2",
+        PORT=str(port),
+    )
+    env.pop("BIND", None)
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "server.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy():
+        assert process.poll() is None, log_path.read_text()
+        try:
+            return requests.get(f"{base}/healthz", timeout=5).status_code == 200
+        except requests.RequestException:  # not listening yet, or no worker booted yet
+            return False
+
+    _wait_for(healthy, "/healthz")
+    yield process, base, fake, log_path
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+    fake.stop()
+
+
+def _children(log_path: Path) -> dict:
+    match = re.search(r"serving: gunicorn pid (\d+), scheduler pid (\d+)", log_path.read_text())
+    assert match, log_path.read_text()
+    return {"gunicorn": int(match[1]), "scheduler": int(match[2])}
+
+
+def _access_lines(log_path: Path) -> list[dict]:
+    records = []
+    for line in log_path.read_text().splitlines():
+        if line.startswith("{"):
+            records.append(json.loads(line))
+    return records
+
+
+def test_serve_writes_one_json_access_line_per_request(serving):
+    _process, base, _fake, log_path = serving
+    response = requests.get(f"{base}/healthz", headers={"X-Request-Id": "req-42"}, timeout=5)
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+    line = _wait_for(
+        lambda: next((r for r in _access_lines(log_path) if r.get("request_id") == "req-42"), None), "access line"
+    )
+    assert line["method"] == "GET"
+    assert line["path"] == "/healthz"
+    assert line["status"] == 200
+    assert line["bytes"] == len(response.content)
+    assert line["remote_addr"] == "127.0.0.1"
+    assert isinstance(line["duration_ms"], int | float)
+    assert line["time"].endswith("+00:00")
+
+
+def test_sigterm_lets_the_request_in_flight_finish_and_both_processes_exit_0(serving):
+    process, base, fake, log_path = serving
+    children = _children(log_path)
+    # WeChat's login answer comes late, so the request is still in a worker when SIGTERM arrives.
+    fake.app.fail_next("/sns/jscode2session", delay=2.0)
+    answers = []
+    login = threading.Thread(
+        target=lambda: answers.append(
+            requests.post(f"{base}/api/v1/auth/login", json={"code": "dev:late-resident"}, timeout=30)
+        )
+    )
+    login.start()
+    _wait_for(lambda: fake.app.calls["/sns/jscode2session"] >= 1, "the login to reach WeChat")
+
+    process.send_signal(signal.SIGTERM)
+    login.join(timeout=30)
+
+    assert answers, "the in-flight login never answered"
+    assert answers[0].status_code == 200
+    assert answers[0].json()["token"]
+    assert process.wait(timeout=30) == 0
+    assert "stopped: gunicorn exit 0, scheduler exit 0" in log_path.read_text()
+    for pid in children.values():
+        assert not Path(f"/proc/{pid}").exists()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/healthz", timeout=2)
+
+
+def test_when_the_scheduler_dies_the_supervisor_stops_gunicorn_and_fails(serving):
+    process, _base, _fake, log_path = serving
+    children = _children(log_path)
+
+    os.kill(children["scheduler"], signal.SIGKILL)
+
+    assert process.wait(timeout=30) != 0
+    assert "scheduler exited with -9" in log_path.read_text()
+    assert not Path(f"/proc/{children['gunicorn']}").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "bind", "workers"),
+    [
+        ({}, "127.0.0.1:5000", 2 * os.cpu_count()),
+        ({"PORT": "6123", "WEB_CONCURRENCY": "3"}, "127.0.0.1:6123", 3),
+        ({"BIND": "0.0.0.0:8000", "PORT": "6123"}, "0.0.0.0:8000", 2 * os.cpu_count()),
+    ],
+)
+def test_gunicorn_settings_come_from_bind_port_and_web_concurrency(monkeypatch, env, bind, workers):
+    for key in ("BIND", "PORT", "WEB_CONCURRENCY"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    conf = importlib.reload(importlib.import_module("server.gunicorn_conf"))
+    assert conf.bind == bind
+    assert conf.workers == workers
+    assert conf.worker_class == "gthread"
