@@ -28,6 +28,9 @@ GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
 GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "server.app:create_app()"]
 # After SIGTERM, how long to wait for both before SIGKILL: gunicorn's graceful_timeout and a margin.
 STOP_WAIT_SECONDS = 30
+# Exit codes of a child stopped as asked: 0, or killed by our SIGTERM itself when it arrived
+# before the child had installed its handler (still starting: it had nothing in flight).
+CLEAN_STOP = (0, -signal.SIGTERM)
 
 
 def main() -> int:
@@ -64,7 +67,7 @@ def main() -> int:
     log.info("stopped: %s", ", ".join(f"{name} exit {code}" for name, code in codes.items()))
     if died is not None:
         return children[died].returncode or 1
-    return 0 if all(code == 0 for code in codes.values()) else 1
+    return 0 if all(code in CLEAN_STOP for code in codes.values()) else 1
 
 
 def _stop_all(children: dict) -> dict:

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_clock
@@ -28,6 +29,12 @@ _calls: list[datetime] = []
 def counting_job(now):
     _calls.append(now)
     return 3
+
+
+def slow_job(now):
+    _calls.append(now)
+    time.sleep(1)
+    return 1
 
 
 def failing_job(now):
@@ -266,6 +273,25 @@ def test_a_scheduler_taking_the_lease_runs_the_missed_rollup_once(app):
     finally:
         scheduler.stop()
     assert missed_calendar_jobs(app, (job,)) == []  # the next start has nothing to catch up
+
+
+def test_stopping_while_catch_up_jobs_run_finishes_them_and_returns(app, monkeypatch):
+    """SIGTERM during the catch-up at start: stop() waits for the running job, the next one
+    still runs, and stop returns (APScheduler's shutdown holds its lock meanwhile)."""
+    _calls.clear()
+    jobs = (
+        registry.Job("slow_daily", f"{__name__}.slow_job", at=wall_clock(0, 10)),
+        registry.Job("quick_daily", f"{__name__}.counting_job", at=wall_clock(0, 20)),
+    )
+    monkeypatch.setattr(registry, "JOBS", (*registry.JOBS, *jobs))
+    scheduler = JobScheduler(app, jobs=jobs, lease=make_lease(app, seconds=30)).start()
+    _wait_for(lambda: _calls, timeout=10)  # the slow one is running
+    stopper = threading.Thread(target=scheduler.stop)
+    stopper.start()
+    stopper.join(timeout=15)
+    assert not stopper.is_alive(), "stop() hung"
+    assert _status(app, "quick_daily").last_outcome == "ok"
+    assert _status(app, "slow_daily").rows_touched == 1
 
 
 def test_cli_runs_one_job_and_prints_rows_touched(app):

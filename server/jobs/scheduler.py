@@ -88,20 +88,21 @@ class JobScheduler:
             log.warning("scheduler %s lost the lease; waiting", self.lease.holder)
 
     def _fire(self, job_id: str) -> None:
+        # No APScheduler calls in here (get_job and the like): its shutdown() holds the job-store
+        # lock while it waits for running jobs, so a job asking it anything deadlocks the stop.
+        # The runner works the next run out from the job's own schedule.
         if not self.lease.held():
             return
-        aps_job = self._aps.get_job(job_id)
-        next_run_at = aps_job.next_run_time if aps_job is not None else None
-        run_job(job_id, app=self.app, next_run_at=next_run_at)
+        run_job(job_id, app=self.app)
 
     # -- on taking the lease -----------------------------------------------------------------
 
     def _announce_next_runs(self) -> None:
+        now = clock.now()
+        interval = self.app.config["JOB_INTERVAL_SECONDS"]
         with self.app.app_context():
             for job in self.jobs:
-                aps_job = self._aps.get_job(job.id)
-                if aps_job is not None and aps_job.next_run_time is not None:
-                    set_next_run(job.id, aps_job.next_run_time)
+                set_next_run(job.id, job.next_run_after(now, interval))
 
     def _catch_up(self) -> None:
         """A calendar job whose last due time passed while no scheduler ran runs once now."""
