@@ -12,15 +12,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import func, select
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
 from server.extensions import db
-from server.wishes.models import Wish, WishEvent
 from tests.conftest import act, post_wish
-from tests.test_claim_race import _bearer, _fire_at_once
+from tests.test_claim_race import _bearer, _fire_at_once, assert_one_claimer_won
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
@@ -93,21 +91,7 @@ def test_of_200_claims_across_four_gunicorn_workers_exactly_one_wins(app, world,
     calls = [lambda token=token: requests.post(url, headers=_bearer(token), timeout=60) for token in tokens]
     responses = _fire_at_once(calls)
 
-    statuses = [response.status_code for response in responses]
-    assert statuses.count(200) == 1
-    assert statuses.count(409) == CLAIMERS - 1
-    for response in responses:
-        if response.status_code == 409:
-            assert response.json()["error"]["details"]["status"] == "claimed"
-    winner = next(response.json() for response in responses if response.status_code == 200)
-    with app.app_context():
-        stored = db.session.get(Wish, wish["id"])
-        assert stored.status == "claimed"
-        assert stored.claimer_id == winner["claimer"]["id"]
-        claim_events = db.session.scalar(
-            select(func.count()).where(WishEvent.wish_id == wish["id"], WishEvent.action == "claim")
-        )
-        assert claim_events == 1
+    assert_one_claimer_won(app, wish["id"], responses)
     claim_path = f"/api/v1/wishes/{wish['id']}/claim"
     records = [json.loads(line) for line in access_log.read_text().splitlines()]
     served_by = {record["pid"] for record in records if record["path"] == claim_path}
