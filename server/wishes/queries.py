@@ -3,6 +3,7 @@
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import load_only
 
 from server import clock
 from server.accounts.models import User
@@ -24,6 +25,25 @@ def visible_to(user: User):
     )
 
 
+# What a list row shows (WishSummarySchema): only these columns are read; anything else raises
+# instead of quietly costing a query per row.
+LIST_COLUMNS = (
+    Wish.id,
+    Wish.number,
+    Wish.title,
+    Wish.category,
+    Wish.status,
+    Wish.grid_id,
+    Wish.address,
+    Wish.contact_phone,
+    Wish.desired_by,
+    Wish.created_at,
+    Wish.updated_at,
+    Wish.escalated_at,
+    Wish.status_since,
+)
+
+
 def list_wishes(
     user: User,
     *,
@@ -35,7 +55,7 @@ def list_wishes(
     category: str | None = None,
     mine: str | None = None,
 ):
-    query = select(Wish)
+    query = select(Wish).options(load_only(*LIST_COLUMNS, raiseload=True))
     if mine == "posted":
         query = query.where(Wish.owner_id == user.id)
     elif mine == "claimed":
