@@ -142,6 +142,8 @@ def load_wishes(grids: list[Grid], count: int, *, seed: int = 1) -> int:
     raw = db.engine.raw_connection()
     try:
         cursor = raw.cursor()
+        # A million rows take longer than the app's per-statement limit (DB_STATEMENT_TIMEOUT_MS).
+        cursor.execute("SET LOCAL statement_timeout = 0")
         events = []
         with cursor.copy(f"COPY wishes ({', '.join(WISH_COLUMNS)}) FROM STDIN") as copy:
             for n in range(count):
