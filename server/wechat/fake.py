@@ -64,6 +64,9 @@ class FakeWeChat:
         self._token = ""
         self._token_expires = 0.0
         self._rotate_token()
+        # Bumped by reset(): a delayed answer still sleeping when a test ended records nothing
+        # in the next test's lists.
+        self._generation = 0
 
     # -- test controls -------------------------------------------------------------------------
 
@@ -84,6 +87,7 @@ class FakeWeChat:
             self.media_checks.clear()
             self.text_checks.clear()
             self.media_verdicts.clear()
+            self._generation += 1
 
     @property
     def current_token(self) -> str:
@@ -97,8 +101,13 @@ class FakeWeChat:
         with self.lock:
             self.calls[path] += 1
             fault = self.faults[path].pop(0) if self.faults.get(path) else None
+            generation = self._generation
         if fault and fault.delay:
             time.sleep(fault.delay)
+            if generation != self._generation:  # reset meanwhile: the caller belongs to a finished test
+                return Response(json.dumps(_error(-1, "reset")), content_type="application/json")(
+                    environ, start_response
+                )
         if fault and fault.http_status:
             return Response("<html>502 Bad Gateway</html>", status=fault.http_status, mimetype="text/html")(
                 environ, start_response
