@@ -5,6 +5,8 @@ state it saw (409 when another request got there first), writes one timeline eve
 side effects in the same transaction. Functions flush; the request or job commits.
 """
 
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import func, update
 
@@ -210,6 +212,19 @@ def _ensure_state(wish: Wish, states: set) -> None:
         raise InvalidState(wish.status)
 
 
+def entering(status: str, now: datetime) -> dict:
+    """The columns of a wish that starts a new stay in ``status`` (a transition here, or a
+    sweep's in tasks.py): the sweeps' marks start afresh with it."""
+    return {
+        "status": status,
+        "status_since": now,
+        "updated_at": now,
+        "review_reminded_at": None,
+        "escalated_at": None,
+        "reminded_at": None,
+    }
+
+
 def _transition(wish: Wish, actor: User | None, action: str, from_states: set, to: str, *, note=None, **values):
     """Move ``wish`` from the state this request saw to ``to``, or raise 409.
 
@@ -223,16 +238,7 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     result = db.session.execute(
         update(Wish)
         .where(Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
-        # A new stay in a status: the sweeps' marks (server/wishes/tasks.py) start afresh.
-        .values(
-            status=to,
-            updated_at=now,
-            status_since=now,
-            review_reminded_at=None,
-            escalated_at=None,
-            reminded_at=None,
-            **values,
-        )
+        .values(**entering(to, now), **values)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(wish)

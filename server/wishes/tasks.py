@@ -21,7 +21,7 @@ from server import clock
 from server.extensions import db
 from server.points.operations import award
 from server.wishes.models import Wish
-from server.wishes.operations import _award_completion, _record
+from server.wishes.operations import _award_completion, _record, entering
 
 BATCH_SIZE = 500
 
@@ -85,15 +85,7 @@ def claim_timeout(now: datetime) -> int:
         released = db.session.scalars(
             update(Wish)
             .where(Wish.id.in_(list(claims)), *due)
-            .values(
-                status="open",
-                claimer_id=None,
-                claimed_at=None,
-                status_since=now,
-                reminded_at=None,
-                escalated_at=None,
-                updated_at=now,
-            )
+            .values(**entering("open", now), claimer_id=None, claimed_at=None)
             .returning(Wish.id)
             .execution_options(synchronize_session=False)
         ).all()
@@ -115,7 +107,7 @@ def auto_confirm(now: datetime) -> int:
         confirmed = db.session.scalars(
             update(Wish)
             .where(Wish.id.in_(_due_ids("fulfilled", cutoff)), Wish.status == "fulfilled", Wish.status_since <= cutoff)
-            .values(status="confirmed", confirmed_at=now, status_since=now, updated_at=now)
+            .values(**entering("confirmed", now), confirmed_at=now)
             .returning(Wish.id)
             .execution_options(synchronize_session=False)
         ).all()
@@ -145,14 +137,15 @@ def _due_ids(status: str, cutoff: datetime, mark=None):
     candidate = aliased(Wish)
     query = select(candidate.id).where(candidate.status == status, candidate.status_since <= cutoff)
     if mark is not None:
-        candidate_mark = getattr(candidate, mark.key)
-        query = query.where(or_(candidate_mark.is_(None), candidate_mark < candidate.status_since))
+        query = query.where(_not_marked(candidate, mark))
     return query.order_by(candidate.status_since, candidate.id).limit(BATCH_SIZE)
 
 
-def _not_marked(mark):
-    """The mark is unset or older than the current stay in the status."""
-    return or_(mark.is_(None), mark < Wish.status_since)
+def _not_marked(wish, mark):
+    """The mark is unset or older than the current stay in the status (``wish``: the Wish
+    entity or an alias of it)."""
+    wish_mark = getattr(wish, mark.key)
+    return or_(wish_mark.is_(None), wish_mark < wish.status_since)
 
 
 def _remind(status: str, cutoff: datetime, mark, now: datetime, *, action: str, note: str) -> int:
@@ -166,7 +159,7 @@ def _remind(status: str, cutoff: datetime, mark, now: datetime, *, action: str, 
                 Wish.id.in_(_due_ids(status, cutoff, mark)),
                 Wish.status == status,
                 Wish.status_since <= cutoff,
-                _not_marked(mark),
+                _not_marked(Wish, mark),
             )
             .values({mark: now})
             .returning(Wish.id)
