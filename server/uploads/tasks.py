@@ -34,7 +34,7 @@ def media_recheck(now: datetime) -> int:
     retry_before = now - timedelta(seconds=config["MEDIA_CHECK_RETRY_SECONDS"])
     verdict_before = now - timedelta(seconds=config["MEDIA_CHECK_VERDICT_WAIT_SECONDS"])
     due = db.session.execute(
-        select(Upload.id, Upload.storage_key, User.openid)
+        select(Upload.id, Upload.storage_key, Upload.check_attempts, User.openid)
         .join(User, User.id == Upload.owner_id)
         .where(
             Upload.status == "checking",
@@ -63,13 +63,7 @@ def media_recheck(now: datetime) -> int:
         if trace_id is not None:  # a failed try keeps the earlier trace: its verdict may still come
             values["trace_id"] = trace_id
         db.session.execute(update(Upload).where(Upload.id == upload_id, Upload.status == "checking").values(**values))
-    given_up = db.session.scalars(
-        select(Upload.id).where(
-            Upload.id.in_(list(trace_ids)),
-            Upload.status == "checking",
-            Upload.check_attempts >= config["MEDIA_CHECK_MAX_ATTEMPTS"],
-        )
-    ).all()
-    for upload_id in given_up:
-        log.warning("media_recheck: upload %s still unchecked after the last attempt; left as it is", upload_id)
+    for row in due:
+        if row.check_attempts + 1 >= config["MEDIA_CHECK_MAX_ATTEMPTS"]:
+            log.warning("media_recheck: upload %s sent for the last time; if no verdict comes it stays", row.id)
     return len(trace_ids)
