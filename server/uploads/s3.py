@@ -15,7 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from flask import Flask
 
-from server.uploads.storage import KEY, StorageUnavailable
+from server.uploads.storage import StorageUnavailable, checked_key
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,14 @@ class S3Storage:
         # One PUT: the object appears whole or not at all, like the local folder's rename.
         # The Content-Type is what the presigned link answers WeChat's checker with.
         try:
-            self.client.put_object(Bucket=self.bucket, Key=_checked(key), Body=data, ContentType=content_type)
+            self.client.put_object(Bucket=self.bucket, Key=checked_key(key), Body=data, ContentType=content_type)
         except (BotoCoreError, ClientError) as exc:
             raise _unavailable("save", key, exc) from None
 
     def open(self, key: str) -> BinaryIO:
         """The object's body as a stream (the caller reads it in blocks and closes it)."""
         try:
-            answer = self.client.get_object(Bucket=self.bucket, Key=_checked(key))
+            answer = self.client.get_object(Bucket=self.bucket, Key=checked_key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in MISSING_CODES:
                 raise FileNotFoundError(key) from None
@@ -83,14 +83,8 @@ class S3Storage:
     def url(self, key: str) -> str:
         # Signed locally with the keys, no request to the store.
         return self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": _checked(key)}, ExpiresIn=self.url_max_age
+            "get_object", Params={"Bucket": self.bucket, "Key": checked_key(key)}, ExpiresIn=self.url_max_age
         )
-
-
-def _checked(key: str) -> str:
-    if not KEY.fullmatch(key):
-        raise ValueError(f"not a storage key: {key!r}")
-    return key
 
 
 def _unavailable(action: str, key: str, exc: Exception) -> StorageUnavailable:

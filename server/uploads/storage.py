@@ -41,9 +41,7 @@ class LocalStorage:
         self.public_base_url = public_base_url.rstrip("/")
 
     def _path(self, key: str) -> str:
-        if not KEY.fullmatch(key):
-            raise ValueError(f"not a storage key: {key!r}")
-        return os.path.join(self.folder, *key.split("/"))
+        return os.path.join(self.folder, *checked_key(key).split("/"))
 
     def save(self, key: str, data: bytes, content_type: str) -> None:  # the key's extension names the type
         """Write whole or not at all: a temporary file in the same folder, then an atomic rename."""
@@ -64,6 +62,13 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return f"{self.public_base_url}{MEDIA_PATH}{media_token(key)}"
+
+
+def checked_key(key: str) -> str:
+    """``key`` when this package could have made it; anything else is a bug, never a path."""
+    if not KEY.fullmatch(key):
+        raise ValueError(f"not a storage key: {key!r}")
+    return key
 
 
 def init_app(app) -> None:
