@@ -28,6 +28,11 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+def conflict_insert(dialect):
+    """The INSERT construct with ON CONFLICT clauses for this database (both dialects have them)."""
+    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+
+
 def insert_ignoring_duplicates(table, *, connection=None, **values) -> bool:
     """INSERT … ON CONFLICT DO NOTHING; True when a row was written.
 
@@ -35,8 +40,8 @@ def insert_ignoring_duplicates(table, *, connection=None, **values) -> bool:
     Runs in the request's session unless a ``connection`` (its own transaction) is given.
     """
     executor = connection if connection is not None else db.session
-    dialect = (connection.dialect if connection is not None else db.session.get_bind().dialect).name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    dialect = connection.dialect if connection is not None else db.session.get_bind().dialect
+    insert = conflict_insert(dialect)(table).values(**values)
+    statement = insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
     # RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING.
     return executor.execute(statement).first() is not None

@@ -12,10 +12,10 @@ from typing import ClassVar
 
 from limits.storage import Storage
 from sqlalchemy import case, delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from server import clock
+from server.dbtypes import conflict_insert
 from server.extensions import db
 from server.ratelimits.models import RateLimitCounter
 
@@ -48,9 +48,8 @@ class DatabaseStorage(Storage):
         window_end = now + timedelta(seconds=expiry)
         expired = _table.c.expires_at <= now
         with db.engine.begin() as connection:
-            insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
             statement = (
-                insert(_table)
+                conflict_insert(connection.dialect)(_table)
                 .values(key=_stored_key(key), count=amount, expires_at=window_end)
                 .on_conflict_do_update(
                     index_elements=[_table.c.key],
