@@ -40,6 +40,9 @@ class Wish(db.Model):
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES}", name="status"),
         CheckConstraint("stars IS NULL OR (stars BETWEEN 1 AND 5)", name="stars"),
+        # Every open wish is in the pool everyone sees, so an open-pool page is the same for
+        # every caller and a worker may reuse it (miniprogram_api/wishes.py).
+        CheckConstraint("status <> 'open' OR opened_at IS NOT NULL", name="open_is_in_pool"),
         # Keyset paging (newest first) under each filter the lists offer.
         Index("ix_wishes_status_id", "status", "id"),
         Index("ix_wishes_grid_id_status_id", "grid_id", "status", "id"),
