@@ -27,6 +27,11 @@ RATELIMIT_WISH_POST = "10/hour;30/day"
 # client would share the proxy's IP and its login limit.
 TRUSTED_PROXIES = 0
 
+# Reads a worker may answer from what it read up to this many seconds ago (server/recent.py):
+# who a token belongs to, and pages of the open pool. A worker's own writes clear them at once;
+# another worker's reach it within these seconds. 0 reads everything afresh.
+RECENT_SECONDS = 2
+
 # Seconds a login token stays valid.
 TOKEN_TTL_SECONDS = 7 * 24 * 3600
 

@@ -9,12 +9,12 @@ from typing import ClassVar
 
 import flask_smorest
 from flask import g, make_response, request
-from marshmallow import RAISE
+from marshmallow import RAISE, Schema
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser
 
 from server import ratelimits
-from server.accounts.tokens import user_from_token
+from server.accounts.tokens import attached, user_from_token
 from server.errors import ErrorSchema, Unauthorized, Unprocessable
 from server.extensions import db
 from server.idempotency import operations as idempotency
@@ -25,6 +25,8 @@ IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
 
 def current_user():
+    """Who is calling, as a user of the request's session."""
+    g.user = attached(g.user)
     return g.user
 
 
@@ -46,6 +48,20 @@ class StrictParser(FlaskParser):
         "querystring": RAISE,
     }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type, Schema] = {}
+
+    def _get_schema(self, argmap, req):
+        """One instance per schema class: webargs would build (and deep-copy the fields of) a
+        new one for every request. Loading keeps no state on the instance."""
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas[argmap] = argmap()
+            return schema
+        return super()._get_schema(argmap, req)
+
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
@@ -61,11 +77,12 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def login_required(self, func):
-        """Authenticate the bearer token into ``g.user``; 401 otherwise."""
+        """Authenticate the bearer token into ``g.user``; 401 otherwise. Reads may use the
+        user this worker read a few seconds ago (server/recent.py); writes read it afresh."""
 
         @wraps(func)
         def wrapper(*args, **kwargs):
-            g.user = user_from_token(_bearer_token())
+            g.user = user_from_token(_bearer_token(), recent_ok=request.method in ("GET", "HEAD"))
             return func(*args, **kwargs)
 
         wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)

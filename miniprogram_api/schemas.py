@@ -7,6 +7,7 @@ from flask import g
 from flask_smorest.fields import Upload as FileField
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from miniprogram_api.blueprint import current_user
 from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
 from server import clock
 from server.notifications.templates import KINDS as NOTIFICATION_KINDS
@@ -159,7 +160,7 @@ def _private(attribute: str, mask):
 
     def get(wish):
         value = getattr(wish, attribute)
-        return value if permissions.sees_private(g.get("user"), wish) else mask(value)
+        return value if permissions.sees_private(current_user() if "user" in g else None, wish) else mask(value)
 
     return fields.Function(get)
 

@@ -1,5 +1,7 @@
 """Wishes: post, lists, detail, and one POST per lifecycle action (DESIGN §3–4)."""
 
+from flask import current_app
+
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas import (
     AssignSchema,
@@ -15,6 +17,7 @@ from miniprogram_api.schemas import (
     WishListQuery,
     WishListSchema,
 )
+from server import recent
 from server.areas.queries import get_area
 from server.ratelimits import WISH_POST
 from server.wishes import operations, queries
@@ -46,10 +49,23 @@ def post_wish(body):
 @blp.errors(404)
 def list_wishes(args):
     """Newest first. Without ``mine``: the open pool plus what the caller posted, claimed or manages."""
+    if args["status"] == "open" and args["mine"] is None:
+        # Every open wish is in the pool, so this page is the same for every caller: the
+        # busiest read of all, a worker answers it from what it read in the last seconds.
+        seconds = current_app.config["RECENT_SECONDS"]
+        key = tuple(sorted(args.items()))
+        body = recent.remembered("open-pool", key, seconds, lambda: _page_json(None, dict(args)))
+    else:
+        body = _page_json(current_user(), args)
+    return current_app.response_class(body, mimetype="application/json")
+
+
+def _page_json(user, args) -> bytes:
     area_id = args.pop("area_id")
     area = get_area(area_id) if area_id else None
-    items, next_cursor = queries.list_wishes(current_user(), area=area, **args)
-    return {"items": items, "next_cursor": next_cursor}
+    items, next_cursor = queries.list_wishes(user, area=area, **args)
+    page = WishListSchema().dump({"items": items, "next_cursor": next_cursor})
+    return current_app.json.response(page).get_data()
 
 
 @blp.route("/<id:wish_id>", methods=["GET"])

@@ -2,8 +2,10 @@
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy.orm import joinedload
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session, joinedload
 
+from server import recent
 from server.accounts.models import User
 from server.errors import Unauthorized
 from server.extensions import db
@@ -17,7 +19,14 @@ def issue_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "ver": user.token_version})
 
 
-def user_from_token(token: str) -> User:
+def user_from_token(token: str, *, recent_ok: bool = False) -> User:
+    """The token's user, in the request's session; 401 when expired, forged or revoked.
+
+    ``recent_ok`` (reads): the user and grants this worker read up to RECENT_SECONDS ago will
+    do, so a logout elsewhere reaches this worker's reads within those seconds. That copy is
+    answered detached (no session work at all when the view never asks who is calling);
+    ``attached`` puts it in the request's session.
+    """
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
     except SignatureExpired:
@@ -25,8 +34,29 @@ def user_from_token(token: str) -> User:
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
     uid = payload.get("uid") if isinstance(payload, dict) else None
-    # Every request starts here: the user and their grants (with each grant's area) in one query.
-    user = db.session.get(User, uid, options=[joinedload(User.grants)]) if type(uid) is int else None
-    if user is None or payload.get("ver") != user.token_version:
+    version = payload.get("ver") if isinstance(payload, dict) else None
+    user = None
+    if type(uid) is int:
+        if recent_ok:
+            kept = recent.remembered("token-user", uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
+            # A newer token than the kept user (logged out and in again elsewhere) reads afresh.
+            if kept is not None and kept.token_version == version:
+                return kept
+        if user is None:
+            # The user and their grants (with each grant's area) in one query.
+            user = db.session.get(User, uid, options=[joinedload(User.grants)])
+    if user is None or version != user.token_version:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     return user
+
+
+def attached(user: User) -> User:
+    """``user`` in the request's session: a kept copy is merged in without a query."""
+    return db.session.merge(user, load=False) if inspect(user).detached else user
+
+
+def _detached(uid: int) -> User | None:
+    """The user and grants read through a session of their own, fully loaded, so the copy kept
+    between requests never expires with a request's session."""
+    with Session(db.engine, expire_on_commit=False) as session:
+        return session.get(User, uid, options=[joinedload(User.grants)])

@@ -14,11 +14,16 @@ from server.paging import keyset_page
 from server.wishes.models import STATUSES, Wish, WishEvent
 
 
+def in_pool():
+    """The open pool and what passed through it: everyone may see these."""
+    return and_(Wish.opened_at.is_not(None), Wish.status != "cancelled")
+
+
 def visible_to(user: User):
     """SQL twin of permissions.can_view: the pool, plus what the user is involved in."""
     staff_scope = [subtree_condition(Wish.area_path, area) for area in user.staff_areas()]
     return or_(
-        and_(Wish.opened_at.is_not(None), Wish.status != "cancelled"),
+        in_pool(),
         Wish.owner_id == user.id,
         Wish.claimer_id == user.id,
         *staff_scope,
@@ -45,7 +50,7 @@ LIST_COLUMNS = (
 
 
 def list_wishes(
-    user: User,
+    user: User | None,
     *,
     limit: int,
     cursor: str | None = None,
@@ -55,8 +60,11 @@ def list_wishes(
     category: str | None = None,
     mine: str | None = None,
 ):
+    """A page of what ``user`` may see (``None``: what anyone may see) with the filters given."""
     query = select(Wish).options(load_only(*LIST_COLUMNS, raiseload=True))
-    if mine == "posted":
+    if user is None:
+        query = query.where(in_pool())
+    elif mine == "posted":
         query = query.where(Wish.owner_id == user.id)
     elif mine == "claimed":
         query = query.where(Wish.claimer_id == user.id)

@@ -1,0 +1,124 @@
+"""Reads a worker answers from what it read a moment ago (server/recent.py): the open pool and
+who a token belongs to. A second app on the same database plays a second gunicorn worker."""
+
+import pytest
+
+from server import recent
+from tests.conftest import ApiClient, act, login
+
+WINDOW = 2.0
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The steady clock the kept answers age by; ``clock.now += seconds`` moves it."""
+
+    class Clock:
+        now = 1000.0
+
+    monkeypatch.setattr(recent, "clock", lambda: Clock.now)
+    return Clock
+
+
+@pytest.fixture
+def other_worker(make_app, clock):
+    """as_other(api): the same person's token sent to a second worker."""
+    other = make_app(RECENT_SECONDS=WINDOW).test_client()
+    return lambda api: ApiClient(other, api.token)
+
+
+def open_pool(api, world) -> list[int]:
+    status, body = api.get("/api/v1/wishes", status="open", grid_id=world.grid.id, limit=20)
+    assert status == 200, body
+    return [item["id"] for item in body["items"]]
+
+
+def test_a_claimed_wish_leaves_the_pool_at_once_where_it_was_claimed(world, wish_in, clock):
+    wish = wish_in("open")
+    assert open_pool(world.neighbour, world) == [wish["id"]]
+    act(world.member, wish["id"], "claim")
+    assert open_pool(world.neighbour, world) == []
+
+
+def test_another_worker_shows_the_pool_as_it_read_it_for_at_most_the_window(world, wish_in, other_worker, clock):
+    wish = wish_in("open")
+    neighbour_elsewhere = other_worker(world.neighbour)
+    assert open_pool(neighbour_elsewhere, world) == [wish["id"]]
+
+    act(world.member, wish["id"], "claim")
+    clock.now += WINDOW - 0.1
+    assert open_pool(neighbour_elsewhere, world) == [wish["id"]], "kept for the window"
+    status, body = other_worker(world.member2).post(f"/api/v1/wishes/{wish['id']}/claim")
+    assert (status, body["error"]["code"]) == (409, "invalid_state"), "a write always reads afresh"
+
+    clock.now += 0.2
+    assert open_pool(neighbour_elsewhere, world) == []
+
+
+def test_the_kept_pool_is_the_same_page_for_every_caller(world, wish_in, clock):
+    first, second = wish_in("open"), wish_in("open")
+    wish_in("claimed")
+    status, resident_view = world.resident.get("/api/v1/wishes", status="open", grid_id=world.grid.id, limit=1)
+    assert status == 200
+    assert [item["id"] for item in resident_view["items"]] == [second["id"]]
+    # A grid worker asking the same thing gets the same page, masked the same, cursor and all.
+    assert world.worker.get("/api/v1/wishes", status="open", grid_id=world.grid.id, limit=1) == (200, resident_view)
+    status, rest = world.worker.get(
+        "/api/v1/wishes", status="open", grid_id=world.grid.id, limit=1, cursor=resident_view["next_cursor"]
+    )
+    assert [item["id"] for item in rest["items"]] == [first["id"]]
+    assert resident_view["items"][0]["contact_phone"] == "138****1234"
+
+
+def test_a_logout_ends_reads_at_once_on_its_worker(world, clock):
+    assert world.resident.get("/api/v1/me")[0] == 200
+    assert world.resident.post("/api/v1/auth/logout")[0] == 204
+    status, body = world.resident.get("/api/v1/me")
+    assert (status, body["error"]["code"]) == (401, "token_revoked")
+
+
+def test_a_logout_reaches_another_workers_reads_within_the_window_and_its_writes_at_once(
+    world, wish_in, other_worker, clock
+):
+    wish = wish_in("open")
+    member_elsewhere = other_worker(world.member)
+    assert member_elsewhere.get("/api/v1/me")[0] == 200
+    assert world.member.post("/api/v1/auth/logout")[0] == 204
+
+    assert member_elsewhere.get("/api/v1/me")[0] == 200, "a read within the window"
+    status, body = member_elsewhere.post(f"/api/v1/wishes/{wish['id']}/claim")
+    assert (status, body["error"]["code"]) == (401, "token_revoked")
+    clock.now += WINDOW + 0.1
+    status, body = member_elsewhere.get("/api/v1/me")
+    assert (status, body["error"]["code"]) == (401, "token_revoked")
+
+
+def test_logging_in_again_elsewhere_is_not_refused_by_a_kept_older_token(world, client, other_worker, clock):
+    resident_elsewhere = other_worker(world.resident)
+    assert resident_elsewhere.get("/api/v1/me")[0] == 200
+    assert world.resident.post("/api/v1/auth/logout")[0] == 204
+    again = other_worker(login(client, "resident"))
+    status, body = again.get("/api/v1/me")
+    assert status == 200, body
+
+
+def test_a_profile_change_shows_at_once_where_made_and_within_the_window_elsewhere(world, other_worker, clock):
+    resident_elsewhere = other_worker(world.resident)
+    assert resident_elsewhere.get("/api/v1/me")[1]["nickname"] == "resident"
+    response = world.resident.client.patch(
+        "/api/v1/me", json={"nickname": "王阿姨"}, headers={"Authorization": f"Bearer {world.resident.token}"}
+    )
+    assert response.status_code == 200, response.get_json()
+    assert world.resident.get("/api/v1/me")[1]["nickname"] == "王阿姨"
+
+    assert resident_elsewhere.get("/api/v1/me")[1]["nickname"] == "resident", "kept for the window"
+    clock.now += WINDOW + 0.1
+    assert resident_elsewhere.get("/api/v1/me")[1]["nickname"] == "王阿姨"
+
+
+def test_without_a_window_every_read_is_fresh(world, wish_in, make_app, clock):
+    wish = wish_in("open")
+    fresh = ApiClient(make_app(RECENT_SECONDS=0).test_client(), world.neighbour.token)
+    assert open_pool(fresh, world) == [wish["id"]]
+    act(world.member, wish["id"], "claim")
+    assert open_pool(fresh, world) == []
