@@ -235,14 +235,16 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     _ensure_state(wish, from_states)
     claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
     now = clock.now()
-    result = db.session.execute(
+    # RETURNING loads the new row into ``wish`` in the same round trip.
+    moved = db.session.scalar(
         update(Wish)
         .where(Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
         .values(**entering(to, now), **values)
-        .execution_options(synchronize_session=False)
+        .returning(Wish)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
-    db.session.refresh(wish)
-    if result.rowcount != 1:
+    if moved is None:
+        db.session.refresh(wish)
         raise InvalidState(wish.status)
     removed = seen_claimer if seen_claimer is not None and wish.claimer_id != seen_claimer else None
     _record(wish, actor, action, seen_status, to, note, previous_claimer_id=removed)

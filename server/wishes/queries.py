@@ -3,7 +3,7 @@
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import joinedload, load_only
 
 from server import clock
 from server.accounts.models import User
@@ -82,7 +82,10 @@ def list_wishes(
 
 
 def timeline(wish: Wish) -> list[WishEvent]:
-    return list(db.session.scalars(select(WishEvent).where(WishEvent.wish_id == wish.id).order_by(WishEvent.id)))
+    # Each actor comes with its event; their grants load only if something asks (the timeline shows
+    # a nickname), instead of the query per timeline User.grants would otherwise add.
+    query = select(WishEvent).options(joinedload(WishEvent.actor).lazyload(User.grants))
+    return list(db.session.scalars(query.where(WishEvent.wish_id == wish.id).order_by(WishEvent.id)))
 
 
 def _rate(numerator: int, denominator: int) -> dict:
