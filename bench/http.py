@@ -14,11 +14,13 @@ installed when missing) for BENCH_SECONDS per figure with 32 connections:
 - size: the feed and /stats/overview of the measured community over one connection, with
   10k wishes in the database and again after growing it to 1M (BENCH_TOTAL);
 - memory: the largest RSS among the workers after those runs;
-- sweep: bench/sweep.py (claim_timeout at 1k/10k/20k overdue; BENCH_SWEEP_ARGS) in a second
+- sweep: bench/sweep.py (claim_timeout at 1k/10k/100k overdue; BENCH_SWEEP_ARGS) in a second
   database of the same cluster.
 
-Then prints one table: figure, measured, target, met. BENCH_QUICK=1 makes a short run
-(3 s per figure, 100k wishes, a smaller sweep) for checking the machinery.
+The ceiling, the feed and the write mix are taken BENCH_ROUNDS times in turn (default 3) and
+reported as medians; then the feed once more against a server with RECENT_SECONDS=0 (every
+read fresh). Prints one table: figure, measured, target, met. BENCH_QUICK=1 makes a short run
+(3 s per figure, one round, 100k wishes, a smaller sweep) for checking the machinery.
 """
 
 import contextlib
@@ -51,11 +53,14 @@ QUICK = os.environ.get("BENCH_QUICK") == "1"
 SECONDS = int(os.environ.get("BENCH_SECONDS") or (3 if QUICK else 10))
 TOTAL = int(os.environ.get("BENCH_TOTAL") or (100_000 if QUICK else 1_000_000))
 # The sweep releases a few hundred claims a second on PostgreSQL here (a round trip per event,
-# notification and ledger row), so 100k overdue alone would take minutes: the default stops at
-# 20k; BENCH_SWEEP_ARGS="--total 500000 --overdue 1000,10000,100000" runs the issue's figures.
+# notification and ledger row), so its 100k figure alone takes about ten minutes.
 SWEEP_ARGS = os.environ.get("BENCH_SWEEP_ARGS") or (
-    "--total 20000 --overdue 1000,4000" if QUICK else "--total 100000 --overdue 1000,10000,20000"
+    "--total 20000 --overdue 1000,4000" if QUICK else "--total 500000 --overdue 1000,10000,100000"
 )
+# The ceiling, the feed and the write mix are measured ROUNDS times in turn (ceiling, feed,
+# write mix, ceiling, …): a burst of load from elsewhere on a shared machine then spoils one
+# round, not one figure, and the table reports each figure's median over the rounds.
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or (1 if QUICK else 3))
 CONNECTIONS = 32
 COMMUNITIES = 100
 FAKE_APPID, FAKE_SECRET = "wx-dev-appid", "wx-dev-secret"
@@ -264,18 +269,26 @@ def main() -> None:
         )
         wrk(base, "/livez", seconds=2)  # warm-up: every worker imports and connects
         wrk(base, feed, BENCH_TOKEN=feed_token, seconds=2)
-        figures["ceiling"] = wrk(base, "/livez")
-        figures["feed"] = wrk(base, feed, BENCH_TOKEN=feed_token)
+        rounds = []
+        for number in range(1, ROUNDS + 1):
+            print(f"round {number} of {ROUNDS}", flush=True)
+            rounds.append(
+                {
+                    "ceiling": wrk(base, "/livez"),
+                    "feed": wrk(base, feed, BENCH_TOKEN=feed_token),
+                    "write_mix": wrk(
+                        base,
+                        "/api/v1/wishes",
+                        script="writemix.lua",
+                        threads=CONNECTIONS,
+                        BENCH_WRITE_TOKENS=str(work / "write-tokens.txt"),
+                    ),
+                }
+            )
+        figures["rounds"] = rounds
         single = {"connections": 1, "threads": 1, "seconds": max(2, SECONDS // 2), "BENCH_TOKEN": feed_token}
         figures["feed_small"] = wrk(base, feed, **single)
         figures["overview_small"] = wrk(base, overview, **single)
-        figures["write_mix"] = wrk(
-            base,
-            "/api/v1/wishes",
-            script="writemix.lua",
-            threads=CONNECTIONS,
-            BENCH_WRITE_TOKENS=str(work / "write-tokens.txt"),
-        )
         with app.app_context():
             present = db.session.scalar(select(func.count()).select_from(Wish))
             print(f"growing the database from {present} to {TOTAL} wishes (COPY)", flush=True)
@@ -288,30 +301,67 @@ def main() -> None:
         figures["feed_large"] = wrk(base, feed, **single)
         figures["overview_large"] = wrk(base, overview, **single)
         rss = worker_rss_mb(server.pid)
+    # The same feed with every read fresh (RECENT_SECONDS=0: no kept token user, no kept page),
+    # against its own ceiling: what the reuse buys, and what a cache miss costs.
+    fresh_env = {**server_env, "FLASK_RECENT_SECONDS": "0"}
+    with child(gunicorn, fresh_env, work / "gunicorn-fresh.log", base + "/livez"):
+        print("every read fresh (RECENT_SECONDS=0)", flush=True)
+        wrk(base, feed, BENCH_TOKEN=feed_token, seconds=2)
+        figures["fresh"] = {"ceiling": wrk(base, "/livez"), "feed": wrk(base, feed, BENCH_TOKEN=feed_token)}
     sweep = run_sweep(database_url)
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s", flush=True)
     print_table(figures, rss, sweep, workers)
     shutil.rmtree(work, ignore_errors=True)
 
 
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def print_table(figures: dict, rss: list[float], sweep: dict, workers: int) -> None:
-    ceiling = figures["ceiling"].rate
-    feed, mix = figures["feed"], figures["write_mix"]
+    rounds = figures["rounds"]
+    ceiling = median(r["ceiling"].rate for r in rounds)
+    feed_share = median(r["feed"].rate / r["ceiling"].rate for r in rounds)
+    feed_p99 = median(r["feed"].p99_ms for r in rounds)
+    mix_share = median(r["write_mix"].rate / r["ceiling"].rate for r in rounds)
+    loops = sum(r["write_mix"].extra["loops"] for r in rounds)
+    failed = sum(r["write_mix"].extra["failures"] + r["write_mix"].errors for r in rounds)
+    fresh = figures["fresh"]
+    fresh_share = fresh["feed"].rate / fresh["ceiling"].rate
+
+    def each(figure, show):
+        return ", ".join(show(r[figure]) for r in rounds)
+
     feed_growth = figures["feed_large"].p50_ms / figures["feed_small"].p50_ms
     rows = [
-        ("ceiling (GET /livez)", f"{ceiling:.0f} req/s", "reported", None),
+        (
+            "ceiling (GET /livez)",
+            f"{ceiling:.0f} req/s (rounds: {each('ceiling', lambda run: f'{run.rate:.0f}')})",
+            "reported",
+            None,
+        ),
         (
             "feed, 32 connections",
-            f"{feed.rate:.0f} req/s = {feed.rate / ceiling:.0%} of ceiling; p99 {feed.p99_ms:.1f} ms",
+            f"{feed_share:.0%} of ceiling, p99 {feed_p99:.1f} ms "
+            f"(rounds: {each('feed', lambda run: f'{run.rate:.0f} req/s p99 {run.p99_ms:.0f} ms')})",
             "≥ 50 %; p99 < 50 ms",
-            feed.rate >= 0.5 * ceiling and feed.p99_ms < 50,
+            feed_share >= 0.5 and feed_p99 < 50,
+        ),
+        (
+            "feed, every read fresh (RECENT_SECONDS=0)",
+            f"{fresh['feed'].rate:.0f} req/s = {fresh_share:.0%} of its ceiling ({fresh['ceiling'].rate:.0f}); "
+            f"p99 {fresh['feed'].p99_ms:.1f} ms",
+            "reported",
+            None,
         ),
         (
             "write mix, 32 connections",
-            f"{mix.rate:.0f} req/s = {mix.rate / ceiling:.0%} of ceiling ({mix.extra['loops']} loops, "
-            f"{mix.extra['failures']} failed)",
+            f"{mix_share:.1%} of ceiling ({loops} loops, {failed} failed; "
+            f"rounds: {each('write_mix', lambda run: f'{run.rate:.0f} req/s')})",
             "≥ 25 %",
-            mix.rate >= 0.25 * ceiling and mix.errors == 0,
+            mix_share >= 0.25 and failed == 0,
         ),
         (
             f"size: feed, 10k → {TOTAL // 1000}k wishes",
