@@ -84,6 +84,8 @@ def build(app, total: int) -> None:
                     "created_at": now,
                     "updated_at": now,
                     "status_since": now,
+                    # Every one of them passed through the open pool.
+                    "opened_at": now,
                     "claimed_at": None,
                 }
                 if n % CLAIMED_SHARE == 0:
