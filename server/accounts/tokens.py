@@ -35,16 +35,15 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
     uid = payload.get("uid") if isinstance(payload, dict) else None
     version = payload.get("ver") if isinstance(payload, dict) else None
-    user = None
-    if type(uid) is int:
-        if recent_ok:
-            kept = recent.remembered("token-user", uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
-            # A newer token than the kept user (logged out and in again elsewhere) reads afresh.
-            if kept is not None and kept.token_version == version:
-                return kept
-        if user is None:
-            # The user and their grants (with each grant's area) in one query.
-            user = db.session.get(User, uid, options=[joinedload(User.grants)])
+    if type(uid) is not int:
+        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
+    if recent_ok:
+        kept = recent.remembered("token-user", uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
+        # A token newer than the kept user (logged out and in again elsewhere) reads afresh.
+        if kept is not None and kept.token_version == version:
+            return kept
+    # The user and their grants (with each grant's area) in one query.
+    user = db.session.get(User, uid, options=[joinedload(User.grants)])
     if user is None or version != user.token_version:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     return user
