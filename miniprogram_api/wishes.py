@@ -22,6 +22,9 @@ from server.areas.queries import get_area
 from server.ratelimits import WISH_POST
 from server.wishes import operations, queries
 
+# Open-pool pages, kept for reads (server/recent.py): stale once this worker writes a wish or an area.
+OPEN_POOL_PAGES = recent.kind("open-pool", "wishes", "areas")
+
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Micro-wishes and their lifecycle")
 
 
@@ -54,7 +57,7 @@ def list_wishes(args):
         # busiest read of all, a worker answers it from what it read in the last seconds.
         seconds = current_app.config["RECENT_SECONDS"]
         key = tuple(sorted(args.items()))
-        body = recent.remembered("open-pool", key, seconds, lambda: _page_json(None, dict(args)))
+        body = recent.remembered(OPEN_POOL_PAGES, key, seconds, lambda: _page_json(None, dict(args)))
     else:
         body = _page_json(current_user(), args)
     return current_app.response_class(body, mimetype="application/json")

@@ -1,91 +1,124 @@
 """Answers a worker may reuse for a few seconds: the busiest reads without a database trip.
 
-Each process (gunicorn worker) keeps its own small table per app. An entry lives at most the
-seconds its caller gives, and every commit that wrote anything in this process empties the
-whole table, so a person whose request was served by this worker always reads their own
-write; another worker may answer from what it read up to those seconds ago. Only reads that
-may be that old use it (GET requests; the open pool and who a token belongs to).
+Each process (gunicorn worker) keeps, per app, a small table for each kind of answer. An entry
+lives at most the seconds its caller gives, and a commit in this process that wrote any table
+a kind is read from empties that kind's table, so a person whose request this worker served
+reads their own write at once; another worker may answer from what it read up to those
+seconds ago. Only reads that may be that old use it (GET requests: the open pool and who a
+token belongs to).
 """
 
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-# At most this many answers per worker (open-pool pages are a few kB each).
+# At most this many answers of each kind per worker (an open-pool page is a few kB).
 MAX_ENTRIES = 1024
-_WROTE = "recent.wrote"
+_WRITTEN = "recent.written"
 # Seconds of a steady clock; tests move it.
 clock = time.monotonic
 
 
+@dataclass(frozen=True)
+class Kind:
+    """A kind of kept answer, and the tables whose writes make it stale."""
+
+    name: str
+    tables: frozenset[str]
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def kind(name: str, *tables: str) -> Kind:
+    declared = _KINDS.setdefault(name, Kind(name, frozenset(tables)))
+    assert declared.tables == frozenset(tables), f"kind {name} declared twice with other tables"
+    return declared
+
+
+class _Table:
+    def __init__(self):
+        self.entries: OrderedDict = OrderedDict()
+        self.generation = 0
+
+
 class RecentAnswers:
     def __init__(self, max_entries: int = MAX_ENTRIES):
-        self._entries: OrderedDict = OrderedDict()
+        self._tables: dict[str, _Table] = {}
         self._lock = threading.Lock()
         self._max = max_entries
-        self._generation = 0
 
-    def get(self, key: Hashable, seconds: float, compute: Callable):
+    def get(self, kind: Kind, key: Hashable, seconds: float, compute: Callable):
         """The value kept for ``key`` if younger than ``seconds``, else ``compute()`` kept."""
         now = clock()
         with self._lock:
-            found = self._entries.get(key)
+            table = self._tables.setdefault(kind.name, _Table())
+            found = table.entries.get(key)
             if found is not None and now - found[0] < seconds:
                 return found[1]
-            generation = self._generation
+            generation = table.generation
         value = compute()
         with self._lock:
-            # A commit that cleared the table while we computed may have changed what we read.
-            if generation == self._generation:
-                self._entries[key] = (now, value)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self._max:
-                    self._entries.popitem(last=False)
+            # A commit that emptied the table while we computed may have changed what we read.
+            if generation == table.generation:
+                table.entries[key] = (now, value)
+                table.entries.move_to_end(key)
+                while len(table.entries) > self._max:
+                    table.entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
+    def forget_written(self, written: set[str]) -> None:
+        """Empty the table of every kind read from one of the ``written`` tables."""
         with self._lock:
-            self._entries.clear()
-            self._generation += 1
+            for name, table in self._tables.items():
+                if _KINDS[name].tables & written:
+                    table.entries.clear()
+                    table.generation += 1
 
 
 def init_app(app: Flask) -> None:
     app.extensions["recent"] = RecentAnswers()
 
 
-def remembered(name: str, key: Hashable, seconds: float, compute: Callable):
-    """``compute()``, or what it gave for ``(name, key)`` less than ``seconds`` ago here."""
+def remembered(kind: Kind, key: Hashable, seconds: float, compute: Callable):
+    """``compute()``, or what it gave for ``key`` of ``kind`` less than ``seconds`` ago here."""
     if seconds <= 0:
         return compute()
-    return current_app.extensions["recent"].get((name, key), seconds, compute)
+    return current_app.extensions["recent"].get(kind, key, seconds, compute)
 
 
-# Any session of any app: remember that the transaction wrote, forget the answers on commit.
+# Any session of any app: note the tables a transaction writes, forget their answers on commit.
+
+
+def _note(session, table_name: str) -> None:
+    session.info.setdefault(_WRITTEN, set()).add(table_name)
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session, _flush_context):
-    if session.new or session.dirty or session.deleted:
-        session.info[_WROTE] = True
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        _note(session, inspect(instance).mapper.local_table.name)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _executed(state):
     if state.is_insert or state.is_update or state.is_delete:
-        state.session.info[_WROTE] = True
+        _note(state.session, state.statement.table.name)
 
 
 @event.listens_for(Session, "after_commit")
 def _committed(session):
-    if session.info.pop(_WROTE, False) and has_app_context() and "recent" in current_app.extensions:
-        current_app.extensions["recent"].clear()
+    written = session.info.pop(_WRITTEN, None)
+    if written and has_app_context() and "recent" in current_app.extensions:
+        current_app.extensions["recent"].forget_written(written)
 
 
 @event.listens_for(Session, "after_rollback")
 def _rolled_back(session):
-    session.info.pop(_WROTE, None)
+    session.info.pop(_WRITTEN, None)

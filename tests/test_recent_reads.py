@@ -55,6 +55,24 @@ def test_another_worker_shows_the_pool_as_it_read_it_for_at_most_the_window(worl
     assert open_pool(neighbour_elsewhere, world) == []
 
 
+def test_a_worker_keeps_the_pool_through_its_writes_elsewhere_than_wishes(world, wish_in, other_worker, clock):
+    wish = wish_in("open")
+    neighbour_elsewhere = other_worker(world.neighbour)
+    assert open_pool(neighbour_elsewhere, world) == [wish["id"]]
+    act(world.member, wish["id"], "claim")  # on the first worker
+
+    # On the second worker the owner reads the claim's notice in the inbox: a write, but not
+    # to a wish, so the pool page it kept stays kept for the window.
+    owner_elsewhere = other_worker(world.resident)
+    status, body = owner_elsewhere.post("/api/v1/notifications/read", {"all": True})
+    assert status == 200 and body["marked"] >= 1, body
+    assert open_pool(neighbour_elsewhere, world) == [wish["id"]]
+
+    status, _ = other_worker(world.resident).post(f"/api/v1/wishes/{wish_in('open')['id']}/cancel")
+    assert status == 200
+    assert open_pool(neighbour_elsewhere, world) == [], "its own write to a wish empties it"
+
+
 def test_the_kept_pool_is_the_same_page_for_every_caller(world, wish_in, clock):
     first, second = wish_in("open"), wish_in("open")
     wish_in("claimed")

@@ -10,6 +10,9 @@ from server.accounts.models import User
 from server.errors import Unauthorized
 from server.extensions import db
 
+# The token's user and grants (each with its area), kept for reads (server/recent.py).
+KEPT_USERS = recent.kind("token-user", "users", "role_grants", "areas")
+
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-token")
@@ -38,7 +41,7 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
     if type(uid) is not int:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     if recent_ok:
-        kept = recent.remembered("token-user", uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
+        kept = recent.remembered(KEPT_USERS, uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
         # A token newer than the kept user (logged out and in again elsewhere) reads afresh.
         if kept is not None and kept.token_version == version:
             return kept
