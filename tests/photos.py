@@ -75,3 +75,33 @@ def stored_bytes(app, upload_id: str) -> bytes:
 def fetch(api, upload_id: str):
     response = api.client.get(f"/api/v1/uploads/{upload_id}", headers=api._headers(None))
     return response
+
+
+def store_one_then_abandon_one(app, owner_id: int, end: str) -> tuple[str, str]:
+    """Store a photo and commit its row; store another and end that transaction without a
+    commit, by ``end``: "rollback", or "remove" as a request that failed is torn down.
+    Answers both storage keys."""
+    from werkzeug.datastructures import FileStorage
+
+    from server.accounts.models import User
+    from server.uploads.operations import store_upload
+
+    def photo():
+        return FileStorage(io.BytesIO(image_bytes("JPEG")), "photo.jpg", content_type="image/jpeg")
+
+    with app.test_request_context():
+        owner = db.session.get(User, owner_id)
+        kept = store_upload(owner, photo()).storage_key
+        db.session.commit()
+        dropped = store_upload(owner, photo()).storage_key
+        db.session.rollback() if end == "rollback" else db.session.remove()
+    return kept, dropped
+
+
+def is_stored(app, key: str) -> bool:
+    with app.test_request_context():
+        try:
+            storage.get_storage().open(key).close()
+        except FileNotFoundError:
+            return False
+    return True

@@ -12,7 +12,18 @@ from server.extensions import db
 from server.settings import ConfigError
 from server.uploads.models import Upload
 from tests.conftest import VALID_WISH, act, post_wish, settings_from
-from tests.photos import fetch, gps_exif, image_bytes, jpeg_with_gps, row, stored_bytes, upload, uploaded
+from tests.photos import (
+    fetch,
+    gps_exif,
+    image_bytes,
+    is_stored,
+    jpeg_with_gps,
+    row,
+    store_one_then_abandon_one,
+    stored_bytes,
+    upload,
+    uploaded,
+)
 
 MEDIA_CHECK = "/wxa/media_check_async"
 MB = 1024 * 1024
@@ -252,6 +263,13 @@ def test_the_same_idempotency_key_replays_the_upload_and_stores_one(app, world, 
     assert len(fake_wechat.app.media_checks) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Upload)) == 1
+
+
+@pytest.mark.parametrize("end", ["rollback", "remove"])
+def test_a_stored_photo_whose_row_never_commits_is_deleted_again(app, world, end):
+    kept, dropped = store_one_then_abandon_one(app, world.user_id("resident"), end)
+    assert is_stored(app, kept)
+    assert not is_stored(app, dropped), "no file without a row naming it"
 
 
 # -- who sees a photo ----------------------------------------------------------------------

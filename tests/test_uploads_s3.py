@@ -16,7 +16,7 @@ from server.extensions import db
 from server.settings import ConfigError
 from server.uploads.models import Upload
 from tests.conftest import ApiClient, act, post_wish, settings_from
-from tests.photos import fetch, image_bytes, jpeg_with_gps, row, upload, uploaded
+from tests.photos import fetch, image_bytes, is_stored, jpeg_with_gps, row, store_one_then_abandon_one, upload, uploaded
 from tests.s3_server import BUCKET, SECRET_ACCESS_KEY
 
 # The session app's settings an S3 app shares: the same database and the same WeChat fake.
@@ -156,6 +156,13 @@ def test_a_photo_whose_object_is_gone_from_the_bucket_is_404_not_500(app, world,
 
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("end", ["rollback", "remove"])
+def test_a_stored_photo_whose_row_never_commits_is_deleted_again(app, world, end):
+    kept, dropped = store_one_then_abandon_one(app, world.user_id("resident"), end)
+    assert is_stored(app, kept)
+    assert not is_stored(app, dropped), "no file without a row naming it"
 
 
 # -- WeChat's image checker gets a presigned link --------------------------------------------

@@ -14,7 +14,8 @@ import secrets
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from server import clock
@@ -65,6 +66,7 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     key = f"{clock.to_shanghai(now):%Y/%m}/{upload_id}.{image.extension}"
     storage = get_storage()
     storage.save(key, image.data, image.mime)  # a store that is down: 503, and no row is written
+    _delete_unless_committed(db.session(), storage, key)
     trace_id = submit_check(storage.url(key), owner.openid, upload_id)
     upload = Upload(
         id=upload_id,
@@ -83,6 +85,32 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     db.session.add(upload)
     db.session.flush()
     return upload
+
+
+def _delete_unless_committed(session, storage, key: str) -> None:
+    """The file is stored before its row; if the row's transaction ends without a commit (an
+    error later in the request, a lost race on an Idempotency-Key, the database gone), the file
+    is deleted again instead of staying in the folder or bucket with no row naming it."""
+    session.info.setdefault(_STORED, []).append((storage, key))
+
+
+_STORED = "uploads.stored_uncommitted"
+
+
+@event.listens_for(Session, "after_commit")
+def _stored_files_kept(session):
+    session.info.pop(_STORED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _stored_files_discarded(session, transaction):
+    if transaction.parent is not None or _STORED not in session.info:
+        return
+    for storage, key in session.info.pop(_STORED):
+        try:
+            storage.delete(key)
+        except Exception:  # the request's own answer matters more than this cleanup
+            log.warning("stored photo %s not deleted after its row was not committed", key, exc_info=True)
 
 
 def submit_check(media_url: str, openid: str, upload_id: str) -> str | None:

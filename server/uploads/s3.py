@@ -87,6 +87,13 @@ class S3Storage:
         )
 
 
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete_object(Bucket=self.bucket, Key=checked_key(key))  # a missing key is no error
+        except (BotoCoreError, ClientError) as exc:
+            raise _unavailable("delete", key, exc) from None
+
+
 def _unavailable(action: str, key: str, exc: Exception) -> StorageUnavailable:
     log.error("object store: %s %s failed: %s", action, key, exc)
     return StorageUnavailable()

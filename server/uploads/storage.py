@@ -7,6 +7,7 @@ the local backend answers a signed link to ``/media/<token>``, the S3 backend a 
 A store that cannot be reached raises ``StorageUnavailable`` (503 in the one error shape).
 """
 
+import contextlib
 import os
 import re
 import tempfile
@@ -33,6 +34,8 @@ class Storage(Protocol):
     def open(self, key: str) -> BinaryIO: ...
 
     def url(self, key: str) -> str: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 class LocalStorage:
@@ -62,6 +65,10 @@ class LocalStorage:
 
     def url(self, key: str) -> str:
         return f"{self.public_base_url}{MEDIA_PATH}{media_token(key)}"
+
+    def delete(self, key: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._path(key))
 
 
 def checked_key(key: str) -> str:
