@@ -40,7 +40,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bench import seed
+from bench import cpu, seed
 from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
@@ -123,13 +123,24 @@ class Run:
     p99_ms: float
     errors: int
     extra: dict
+    cpu_ms: dict | None = None  # CPU milliseconds per request, by part of the system (bench/cpu.py)
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
 
-def wrk(base: str, path: str, *, script: str = "read.lua", connections=CONNECTIONS, threads=2, seconds=SECONDS, **env):
+def wrk(
+    base: str,
+    path: str,
+    *,
+    script: str = "read.lua",
+    connections=CONNECTIONS,
+    threads=2,
+    seconds=SECONDS,
+    meter: cpu.Meter | None = None,
+    **env,
+):
     command = [
         "wrk",
         f"-t{threads}",
@@ -141,7 +152,10 @@ def wrk(base: str, path: str, *, script: str = "read.lua", connections=CONNECTIO
         f"bench/wrk/{script}",
         base + path,
     ]
+    if meter:
+        meter.start()
     result = subprocess.run(command, cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, check=True)
+    spent = meter.stop() if meter else None
     line = next((line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")), None)
     if line is None:
         raise SystemExit(f"wrk printed no figures:\n{result.stdout}\n{result.stderr}")
@@ -154,11 +168,15 @@ def wrk(base: str, path: str, *, script: str = "read.lua", connections=CONNECTIO
         errors=data.pop("socket_errors") + data.pop("status_errors"),
         extra=data,
     )
+    if spent and run.requests:
+        run.cpu_ms = {name: seconds * 1000 / run.requests for name, seconds in spent.items()}
     print(
         f"  {path[:60]:<60} {run.rate:8.0f} req/s  p50 {run.p50_ms:7.2f} ms  p99 {run.p99_ms:7.2f} ms"
         f"  errors {run.errors} {data or ''}",
         flush=True,
     )
+    if run.cpu_ms:
+        print("    CPU ms per request: " + ", ".join(f"{k} {v:.2f}" for k, v in run.cpu_ms.items()), flush=True)
     return run
 
 
@@ -190,12 +208,25 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return sizes
 
 
+def _psycopg_url(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def postmaster_pid(database_url: str) -> int:
+    """The PostgreSQL server's main process (the parent of our connection's backend)."""
+    import psycopg
+
+    with psycopg.connect(_psycopg_url(database_url)) as connection:
+        backend = connection.execute("SELECT pg_backend_pid()").fetchone()[0]
+    return cpu.parent_of(backend)
+
+
 def run_sweep(database_url: str) -> dict:
     """bench/sweep.py in its own database of the same cluster (it drops and creates tables)."""
     import psycopg
 
     url = make_url(database_url)
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = _psycopg_url(database_url)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute("DROP DATABASE IF EXISTS microwish_sweep")
         connection.execute("CREATE DATABASE microwish_sweep")
@@ -263,8 +294,10 @@ def main() -> None:
     # Reads reuse what their worker read a moment ago (RECENT_SECONDS); the size figures must see
     # the database, so they and a second feed figure run on a server with every read fresh.
     fresh_env = {**server_env, "FLASK_RECENT_SECONDS": "0"}
-    with child(fake_command, os.environ.copy(), work / "fake.log", fake_base + "/"):
+    postgres = postmaster_pid(database_url)
+    with child(fake_command, os.environ.copy(), work / "fake.log", fake_base + "/") as fake:
         with child(gunicorn, server_env, work / "gunicorn.log", base + "/livez") as server:
+            meter = cpu.Meter({"app": server.pid, "postgres": postgres, "fake WeChat": fake.pid})
             workers = len(worker_rss_mb(server.pid))
             print(
                 f"gunicorn: {workers} workers on {base}; wrk {SECONDS} s per figure, {CONNECTIONS} connections",
@@ -277,13 +310,14 @@ def main() -> None:
                 print(f"round {number} of {ROUNDS}", flush=True)
                 rounds.append(
                     {
-                        "ceiling": wrk(base, "/livez"),
-                        "feed": wrk(base, feed, BENCH_TOKEN=feed_token),
+                        "ceiling": wrk(base, "/livez", meter=meter),
+                        "feed": wrk(base, feed, meter=meter, BENCH_TOKEN=feed_token),
                         "write_mix": wrk(
                             base,
                             "/api/v1/wishes",
                             script="writemix.lua",
                             threads=CONNECTIONS,
+                            meter=meter,
                             BENCH_WRITE_TOKENS=str(work / "write-tokens.txt"),
                         ),
                     }
@@ -292,8 +326,12 @@ def main() -> None:
             rss = worker_rss_mb(server.pid)
         with child(gunicorn, fresh_env, work / "gunicorn-fresh.log", base + "/livez") as server:
             print("every read fresh (RECENT_SECONDS=0)", flush=True)
+            meter = cpu.Meter({"app": server.pid, "postgres": postgres, "fake WeChat": fake.pid})
             wrk(base, feed, BENCH_TOKEN=feed_token, seconds=2)
-            figures["fresh"] = {"ceiling": wrk(base, "/livez"), "feed": wrk(base, feed, BENCH_TOKEN=feed_token)}
+            figures["fresh"] = {
+                "ceiling": wrk(base, "/livez", meter=meter),
+                "feed": wrk(base, feed, meter=meter, BENCH_TOKEN=feed_token),
+            }
             figures["feed_small"] = wrk(base, feed, **single)
             figures["overview_small"] = wrk(base, overview, **single)
             with app.app_context():
@@ -395,6 +433,25 @@ def print_table(figures: dict, rss: list[float], sweep: dict, workers: int) -> N
     print("\n| figure | measured | target | met |\n|---|---|---|---|")
     for figure, measured, target, met in rows:
         print(f"| {figure} | {measured} | {target} | {'—' if met is None else ('yes' if met else 'no')} |")
+    print_cpu_table(figures)
+
+
+def print_cpu_table(figures: dict) -> None:
+    """Where each figure's CPU goes: milliseconds per request by part, medians over the rounds."""
+    rounds = figures["rounds"]
+    runs = {
+        "ceiling (GET /livez)": [r["ceiling"] for r in rounds],
+        "feed": [r["feed"] for r in rounds],
+        "feed, every read fresh": [figures["fresh"]["feed"]],
+        "write mix (per request)": [r["write_mix"] for r in rounds],
+    }
+    parts = ["app", "postgres", "fake WeChat", "wrk"]
+    print("\nCPU milliseconds per request, by process (all share the machine's cores):\n")
+    print("| figure | " + " | ".join(parts) + " | all |\n|---|" + "---|" * (len(parts) + 1))
+    for figure, measured in runs.items():
+        spent = {part: median(run.cpu_ms[part] for run in measured) for part in parts}
+        cells = " | ".join(f"{spent[part]:.2f}" for part in parts)
+        print(f"| {figure} | {cells} | {sum(spent.values()):.2f} |")
 
 
 if __name__ == "__main__":
