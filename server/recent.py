@@ -38,7 +38,8 @@ _KINDS: dict[str, Kind] = {}
 
 def kind(name: str, *tables: str) -> Kind:
     declared = _KINDS.setdefault(name, Kind(name, frozenset(tables)))
-    assert declared.tables == frozenset(tables), f"kind {name} declared twice with other tables"
+    if declared.tables != frozenset(tables):
+        raise ValueError(f"kind {name} declared twice with other tables")
     return declared
 
 
