@@ -86,7 +86,6 @@ class S3Storage:
             "get_object", Params={"Bucket": self.bucket, "Key": checked_key(key)}, ExpiresIn=self.url_max_age
         )
 
-
     def delete(self, key: str) -> None:
         try:
             self.client.delete_object(Bucket=self.bucket, Key=checked_key(key))  # a missing key is no error
