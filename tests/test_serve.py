@@ -1,6 +1,7 @@
 """`make serve`: gunicorn and the scheduler as two processes under server/serve.py, JSON
 access logs, and a SIGTERM that lets an in-flight request finish before both exit 0."""
 
+import contextlib
 import importlib
 import json
 import os
@@ -69,9 +70,23 @@ def serving(tmp_path):
     _wait_for(healthy, "/healthz")
     yield process, base, fake, log_path
     if process.poll() is None:
-        process.kill()
-        process.wait()
+        # SIGTERM, which the supervisor passes on; a SIGKILL would leave gunicorn and the
+        # scheduler running after the suite, adopted by init.
+        process.terminate()
+        try:
+            process.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for pid in _logged_children(log_path):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     fake.stop()
+
+
+def _logged_children(log_path: Path) -> list[int]:
+    match = re.search(r"serving: gunicorn pid (\d+), scheduler pid (\d+)", log_path.read_text())
+    return [int(match[1]), int(match[2])] if match else []
 
 
 def _children(log_path: Path) -> dict:
