@@ -25,6 +25,8 @@ from server.wishes import operations, queries
 # Open-pool pages, kept for reads (server/recent.py): stale once this worker writes a wish or an area.
 OPEN_POOL_PAGES = recent.kind("open-pool", "wishes", "areas")
 
+_LIST_SCHEMA = WishListSchema()
+
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Micro-wishes and their lifecycle")
 
 
@@ -67,7 +69,7 @@ def _page_json(user, args) -> bytes:
     area_id = args.pop("area_id")
     area = get_area(area_id) if area_id else None
     items, next_cursor = queries.list_wishes(user, area=area, **args)
-    page = WishListSchema().dump({"items": items, "next_cursor": next_cursor})
+    page = _LIST_SCHEMA.dump({"items": items, "next_cursor": next_cursor})
     return current_app.json.response(page).get_data()
 
 

@@ -18,9 +18,10 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
+from server.txhooks import transaction_bag
+
 # At most this many answers of each kind per worker (an open-pool page is a few kB).
 MAX_ENTRIES = 1024
-_WRITTEN = "recent.written"
 # Seconds of a steady clock; tests move it.
 clock = time.monotonic
 
@@ -98,7 +99,14 @@ def remembered(kind: Kind, key: Hashable, seconds: float, compute: Callable):
 
 
 def _note(session, table_name: str) -> None:
-    session.info.setdefault(_WRITTEN, set()).add(table_name)
+    written = transaction_bag(session, "recent.written", committed=_forget_written)
+    if table_name not in written:  # a handful of tables, noted on every flush
+        written.append(table_name)
+
+
+def _forget_written(tables: list) -> None:
+    if has_app_context() and "recent" in current_app.extensions:
+        current_app.extensions["recent"].forget_written(set(tables))
 
 
 @event.listens_for(Session, "after_flush")
@@ -111,15 +119,3 @@ def _flushed(session, _flush_context):
 def _executed(state):
     if state.is_insert or state.is_update or state.is_delete:
         _note(state.session, state.statement.table.name)
-
-
-@event.listens_for(Session, "after_commit")
-def _committed(session):
-    written = session.info.pop(_WRITTEN, None)
-    if written and has_app_context() and "recent" in current_app.extensions:
-        current_app.extensions["recent"].forget_written(written)
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session):
-    session.info.pop(_WRITTEN, None)

@@ -14,8 +14,7 @@ import secrets
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from server import clock
@@ -23,6 +22,7 @@ from server.accounts.models import User
 from server.dbtypes import insert_ignoring_duplicates
 from server.errors import AppError, InvalidState, NotFound, Unprocessable
 from server.extensions import db
+from server.txhooks import transaction_bag
 from server.uploads import images, permissions, queries
 from server.uploads.models import STATUSES, Upload, WishPhoto
 from server.uploads.storage import get_storage, key_from_media_token
@@ -91,22 +91,11 @@ def _delete_unless_committed(session, storage, key: str) -> None:
     """The file is stored before its row; if the row's transaction ends without a commit (an
     error later in the request, a lost race on an Idempotency-Key, the database gone), the file
     is deleted again instead of staying in the folder or bucket with no row naming it."""
-    session.info.setdefault(_STORED, []).append((storage, key))
+    transaction_bag(session, "uploads.stored", discarded=_delete_stored).append((storage, key))
 
 
-_STORED = "uploads.stored_uncommitted"
-
-
-@event.listens_for(Session, "after_commit")
-def _stored_files_kept(session):
-    session.info.pop(_STORED, None)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _stored_files_discarded(session, transaction):
-    if transaction.parent is not None or _STORED not in session.info:
-        return
-    for storage, key in session.info.pop(_STORED):
+def _delete_stored(stored: list) -> None:
+    for storage, key in stored:
         try:
             storage.delete(key)
         except Exception:  # the request's own answer matters more than this cleanup
