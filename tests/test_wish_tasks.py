@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from server import clock
 from server.extensions import db
+from server.jobs.runner import run_job
 from server.points.models import PointEntry
 from server.wishes import tasks
 from server.wishes.models import Wish, WishEvent
@@ -213,6 +214,43 @@ def test_a_sweep_works_through_every_batch(app, world, wish_in, monkeypatch):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Wish).where(Wish.status == "confirmed")) == 5
     assert len(ledger(app, "wish_confirmed")) == 5
+
+
+def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, wish_in, monkeypatch):
+    monkeypatch.setattr(tasks, "BATCH_SIZE", 2)
+    timeout = window(app, "CLAIM_TIMEOUT_SECONDS")
+    wishes = [wish_in("claimed") for _ in range(5)]
+    for oldest_first, wish in enumerate(wishes):
+        age(app, wish["id"], timeout + 100 - oldest_first)
+    award = tasks.award
+    calls = []
+
+    def award_failing_in_the_second_batch(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise RuntimeError("数据库连接中断")
+        return award(*args)
+
+    monkeypatch.setattr(tasks, "award", award_failing_in_the_second_batch)
+    with app.app_context():
+        result = run_job("claim_timeout")
+    assert result.outcome.startswith("error: RuntimeError")
+
+    finished, unfinished = wishes[:2], wishes[2:]
+    for wish in finished:  # released, with its event and penalty
+        assert status_of(world.resident, wish["id"])["status"] == "open"
+        assert events(app, wish["id"])[-1] == ("release", None, "open")
+    for wish in unfinished:  # untouched: the failed batch left nothing behind
+        assert status_of(world.resident, wish["id"])["status"] == "claimed"
+        assert events(app, wish["id"])[-1][0] == "claim"
+    assert sorted(source.split(":")[1] for _, _, source in ledger(app, "claim_timeout")) == sorted(
+        str(wish["id"]) for wish in finished
+    )
+
+    monkeypatch.setattr(tasks, "award", award)
+    assert run(app, tasks.claim_timeout) == 3
+    assert len(ledger(app, "claim_timeout")) == 5
+    assert world.member.get("/api/v1/me/points")[1]["balance"] == -10
 
 
 # -- reminders ------------------------------------------------------------------------------

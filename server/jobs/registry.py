@@ -3,7 +3,7 @@
 A job's function is named by a dotted path and imported when it runs, so a job whose module
 is not written yet is reported ``unavailable`` instead of breaking the scheduler. Every
 function takes ``now`` (aware UTC) and returns the number of rows it touched; it flushes, and
-the runner commits.
+the runner commits (a job that works in batches may commit each one, as the wish sweeps do).
 """
 
 import importlib

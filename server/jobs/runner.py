@@ -1,5 +1,6 @@
-"""Run one job: in its own app context, one commit for its work, and a status row that says
-how it went (last start, last finish, outcome, rows touched, next run)."""
+"""Run one job: in its own app context, a commit after its work (batches it committed on the
+way stay), and a status row that says how it went (last start, last finish, outcome, rows
+touched, next run)."""
 
 import logging
 from dataclasses import dataclass

@@ -8,7 +8,10 @@ conditions no longer hold, and the ledger's unique key keeps every award single.
 
 Batches of ``BATCH_SIZE`` rows; every batch begins with a write, so on SQLite the run takes
 the write lock before it reads, and on PostgreSQL a concurrent run waits on the locked rows
-and then re-checks the condition. The functions only flush: the job runner commits.
+and then re-checks the condition. Every batch commits: a run over thousands of rows (after an
+outage, say) holds its locks — on SQLite the one write lock of the whole district — for one
+batch at a time, not for minutes, and a run that fails keeps the batches it finished, each
+whole; the next run carries on from there.
 """
 
 from datetime import datetime
@@ -94,6 +97,7 @@ def claim_timeout(now: datetime) -> int:
             _record(wish, None, "release", "claimed", "open", "认领超时，系统自动释放", previous_claimer_id=claimer_id)
             if claimer_id is not None:
                 award(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
+        db.session.commit()
         moved += len(released)
         if len(held) < BATCH_SIZE:
             return moved
@@ -114,6 +118,7 @@ def auto_confirm(now: datetime) -> int:
         for wish in _load(confirmed):
             _record(wish, None, "confirm", "fulfilled", "confirmed", "超过确认期限，系统自动确认")
             _award_completion(wish)  # no stars: the base points only
+        db.session.commit()
         moved += len(confirmed)
         if len(confirmed) < BATCH_SIZE:
             return moved
@@ -167,6 +172,7 @@ def _remind(status: str, cutoff: datetime, mark, now: datetime, *, action: str, 
         ).all()
         for wish in _load(marked):
             _record(wish, None, action, status, status, note)
+        db.session.commit()
         marked_total += len(marked)
         if len(marked) < BATCH_SIZE:
             return marked_total
