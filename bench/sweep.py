@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.sweep [--total 1000000] [--overdue 1000,10000,100000]
 
 Builds ``--total`` wishes once in a scratch SQLite file (bulk Core inserts): a mix of open,
-confirmed and recently claimed wishes (each claim with its timeline event), none overdue.
+confirmed and recently claimed wishes (each claim with its timeline event and the owner's notification),
+none overdue.
 For each figure of ``--overdue`` it copies that file, backdates that many claims past
 CLAIM_TIMEOUT_SECONDS, and times one ``claim_timeout`` run and its commit, as the job runner
 does: the release, the timeline event, the notifications (inbox and outbox) and the −2
@@ -29,6 +30,7 @@ from server.accounts.models import User
 from server.app import create_app
 from server.areas.operations import create_area
 from server.extensions import db
+from server.notifications.models import Notification
 from server.points.models import PointEntry
 from server.wishes import tasks
 from server.wishes.models import Wish, WishEvent
@@ -46,7 +48,8 @@ def make_app(database_url: str):
 
 
 def build(app, total: int) -> None:
-    """``total`` wishes, none overdue: every CLAIMED_SHARE-th claimed with its claim event."""
+    """``total`` wishes, none overdue: every CLAIMED_SHARE-th claimed with its claim event
+    and the owner's notification of it."""
     now = clock.now()
     with app.app_context():
         db.drop_all()
@@ -63,7 +66,7 @@ def build(app, total: int) -> None:
     with app.app_context():
         wishes, events = Wish.__table__, WishEvent.__table__
         for start in range(0, total, CHUNK):
-            rows, claims = [], []
+            rows, claims, owners = [], [], {}
             for n in range(start, min(start + CHUNK, total)):
                 owner = user_ids[n % USERS]
                 row = {
@@ -89,6 +92,7 @@ def build(app, total: int) -> None:
                     "claimed_at": None,
                 }
                 if n % CLAIMED_SHARE == 0:
+                    owners[n + 1] = owner
                     claimer = user_ids[(n + 1) % USERS]
                     row.update(status="claimed", claimer_id=claimer, claimed_at=now)
                     claims.append(
@@ -106,8 +110,25 @@ def build(app, total: int) -> None:
                 rows.append(row)
             db.session.execute(insert(wishes), rows)
             if claims:
-                db.session.execute(insert(events), claims)
+                made = db.session.execute(insert(events).returning(events.c.id, events.c.wish_id), claims).all()
+                db.session.execute(insert(Notification.__table__), [_claimed_notice(row, owners, now) for row in made])
             db.session.commit()
+
+
+def _claimed_notice(event, owners: dict[int, int], now) -> dict:
+    """The inbox row the owner got when the wish was claimed. A database with claims has these;
+    without them the sweep would start on an empty, freshly analyzed notifications table, and
+    PostgreSQL would check each outbox row's foreign key with the sequential-scan plan it cached
+    for that empty table: every check reading all the notifications the sweep has written."""
+    return {
+        "user_id": owners[event.wish_id],
+        "kind": "wish_claimed",
+        "wish_id": event.wish_id,
+        "event_id": event.id,
+        "title": "心愿已被认领",
+        "body": "党员认领了您的心愿，会尽快与您联系。",
+        "created_at": now,
+    }
 
 
 def backdate(app, overdue: int) -> None:
