@@ -11,7 +11,9 @@ Settings come from the environment as for `make run` (MICROWISH_ENV, DATABASE_UR
 FLASK_<KEY>); gunicorn's from server/gunicorn_conf.py (BIND, PORT, WEB_CONCURRENCY).
 """
 
+import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -31,6 +33,7 @@ STOP_WAIT_SECONDS = 30
 # Exit codes of a child stopped as asked: 0, or killed by our SIGTERM itself when it arrived
 # before the child had installed its handler (still starting: it had nothing in flight).
 CLEAN_STOP = (0, -signal.SIGTERM)
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def main() -> int:
@@ -51,9 +54,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     # Own process groups: Ctrl-C in a terminal reaches only this supervisor, which passes on
     # SIGTERM (graceful) instead of the terminal's SIGINT (gunicorn's quick shutdown).
+    stop_with_me = _stop_when_parent_dies(os.getpid())
     children = {
-        "gunicorn": subprocess.Popen(GUNICORN, process_group=0),
-        "scheduler": subprocess.Popen(SCHEDULER, process_group=0),
+        "gunicorn": subprocess.Popen(GUNICORN, process_group=0, preexec_fn=stop_with_me),
+        "scheduler": subprocess.Popen(SCHEDULER, process_group=0, preexec_fn=stop_with_me),
     }
     log.info("serving: %s", ", ".join(f"{name} pid {child.pid}" for name, child in children.items()))
 
@@ -68,6 +72,25 @@ def main() -> int:
     if died is not None:
         return children[died].returncode or 1
     return 0 if all(code in CLEAN_STOP for code in codes.values()) else 1
+
+
+def _stop_when_parent_dies(supervisor_pid: int):
+    """What each child runs before exec: on Linux, ask for SIGTERM when the supervisor dies.
+
+    A supervisor killed with SIGKILL (an OOM kill, `kill -9` by hand) cannot pass anything on;
+    without this its gunicorn would keep the port and its scheduler the lease, and a restarted
+    pair would fail to bind. Elsewhere there is no such call and the service manager's group
+    kill has to do it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def in_child() -> None:
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != supervisor_pid:  # it died before the request was in place
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return in_child
 
 
 def _stop_all(children: dict) -> dict:

@@ -161,6 +161,28 @@ def test_when_the_scheduler_dies_the_supervisor_stops_gunicorn_and_fails(serving
     assert not Path(f"/proc/{children['gunicorn']}").exists()
 
 
+def test_a_supervisor_killed_outright_takes_gunicorn_and_the_scheduler_with_it(serving):
+    process, base, _fake, log_path = serving
+    children = _children(log_path)
+
+    process.kill()  # SIGKILL: the supervisor cannot pass anything on
+    process.wait(timeout=10)
+
+    for name, pid in children.items():
+        _wait_for(lambda pid=pid: _gone(pid), f"{name} to stop", seconds=40)
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{base}/healthz", timeout=2)
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its new parent has not reaped yet."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
 @pytest.mark.parametrize(
     ("env", "bind", "workers"),
     [
