@@ -3,9 +3,8 @@
     .venv/bin/python -m bench.sweep [--total 1000000] [--overdue 1000,10000,100000]
 
 Builds ``--total`` wishes once in a scratch SQLite file (bulk Core inserts): a mix of open,
-confirmed and recently claimed wishes (each claim with its timeline event and the owner's notification),
-none overdue.
-For each figure of ``--overdue`` it copies that file, backdates that many claims past
+confirmed and recently claimed wishes (each claim with its timeline event and the owner's
+notification), none overdue. For each figure of ``--overdue`` it copies that file, backdates that many claims past
 CLAIM_TIMEOUT_SECONDS, and times one ``claim_timeout`` run and its commit, as the job runner
 does: the release, the timeline event, the notifications (inbox and outbox) and the −2
 ledger entry of every row. With DATABASE_URL (a scratch database: its tables are dropped
