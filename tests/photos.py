@@ -94,7 +94,10 @@ def store_one_then_abandon_one(app, owner_id: int, end: str) -> tuple[str, str]:
         kept = store_upload(owner, photo()).storage_key
         db.session.commit()
         dropped = store_upload(owner, photo()).storage_key
-        db.session.rollback() if end == "rollback" else db.session.remove()
+        if end == "rollback":
+            db.session.rollback()
+        else:
+            db.session.remove()
     return kept, dropped
 
 

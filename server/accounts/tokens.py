@@ -36,8 +36,8 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
         raise Unauthorized("登录已过期，请重新登录", code="token_expired") from None
     except BadSignature:
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token") from None
-    uid = payload.get("uid") if isinstance(payload, dict) else None
-    version = payload.get("ver") if isinstance(payload, dict) else None
+    claims = payload if isinstance(payload, dict) else {}
+    uid, version = claims.get("uid"), claims.get("ver")
     if type(uid) is not int:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     if recent_ok:
