@@ -124,6 +124,15 @@ def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, c
         "close": lambda: wishes.close(wish, grid_worker, resolution="completed", note="回访满意，办结。"),
     }
     db.session.commit()
-    for step in PATHS[status]:
+    for step in _path(wish, status):
         steps[step]()
         db.session.commit()  # one transaction per action, as requests have
+
+
+def _path(wish, status: str) -> list[str]:
+    """The actions from where the new wish stands to ``status``. Where review is off
+    (``REVIEW_REQUIRED=false``, or the community's switch) a wish is open at once: it skips
+    review, and the examples that only review can make (pending, rejected) stay open."""
+    if wish.status == "open":
+        return [step for step in PATHS[status] if step not in ("approve", "reject")]
+    return PATHS[status]

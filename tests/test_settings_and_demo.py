@@ -13,7 +13,7 @@ from server.areas.models import Area
 from server.cli import prepare_database
 from server.extensions import db
 from server.settings import ConfigError
-from server.wishes.models import STATUSES, Wish
+from server.wishes.models import STATUSES, Wish, WishEvent
 from tests.conftest import settings_from
 
 
@@ -120,3 +120,32 @@ def test_the_demo_loads_once_with_the_yaozhou_tree_accounts_and_every_status(dem
         statuses = set(db.session.scalars(select(Wish.status).distinct()))
         assert statuses == set(STATUSES)
         assert db.session.scalar(select(func.count()).select_from(User)) >= 75
+
+
+@pytest.mark.parametrize("review_required", [True, False])
+def test_the_demo_loads_under_each_review_setting_as_make_run_would(tmp_path, fake_wechat, review_required):
+    """``make run`` talks to the fake WeChat, so the content check passes and the setting alone
+    decides whether a new wish waits for review."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/demo.db",
+            "REVIEW_REQUIRED": review_required,
+            "WECHAT_API_BASE": fake_wechat.base_url,
+            "WECHAT_APPID": "wx-test-appid",
+            "WECHAT_SECRET": "wx-test-secret",
+        },
+        env_name="development",
+    )
+    assert prepare_database(app, with_demo=True) is True
+
+    with app.app_context():
+        statuses = set(db.session.scalars(select(Wish.status).distinct()))
+        actions = set(db.session.scalars(select(WishEvent.action).distinct()))
+        assert {"post", "claim", "fulfil", "confirm", "dispute", "close", "cancel"} <= actions
+        if review_required:
+            assert statuses == set(STATUSES)
+            assert {"approve", "reject"} <= actions
+        else:
+            # Only review makes pending and rejected wishes; every other status is still shown.
+            assert statuses == set(STATUSES) - {"pending_review", "rejected"}
+            assert not {"approve", "reject"} & actions

@@ -12,6 +12,7 @@ import pytest
 
 from server import clock
 from server.extensions import db
+from server.wishes import operations
 from server.wishes.models import STATUSES, Wish
 from tests.conftest import act, post_wish
 
@@ -368,3 +369,20 @@ def test_a_misspelt_query_parameter_is_refused_rather_than_ignored(world):
 
     assert status == 422
     assert "area" in body["error"]["details"]
+
+
+def test_a_wish_taken_back_for_review_keeps_its_first_entry_for_the_response_rate(app, world):
+    # Opened, then taken out of the pool (a photo failed the image check) until its window had
+    # passed; approved again and claimed at once. The grid was late: the rate counts from the
+    # first time the wish reached the pool, not the second.
+    wish_id = make_wish(world, "grid", APPROVE)
+    first_due = datetime.now(UTC) - timedelta(hours=1)
+    adjust(app, wish_id, opened_at=first_due - timedelta(hours=72), response_due_at=first_due)
+    with app.app_context():
+        operations.return_to_review(db.session.get(Wish, wish_id), note="图片未通过安全检测")
+        db.session.commit()
+
+    act(world.worker, wish_id, "review", {"decision": "approve"})
+    act(world.member, wish_id, "claim")
+
+    assert overview(world.worker, area_id=world.grid.id)["response_rate"] == rate(0.0, 0, 1)

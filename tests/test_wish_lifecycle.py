@@ -222,6 +222,26 @@ def test_resolve_to_open_drops_the_claimer_so_another_member_can_claim(world, wi
     assert act(world.member2, wish["id"], "claim")["status"] == "claimed"
 
 
+def test_a_dispute_reopened_shows_nothing_of_the_last_attempt_but_its_timeline(world, wish_in):
+    wish = wish_in("claimed")
+    photo = uploaded(world.member)["id"]
+    act(world.member, wish["id"], "fulfil", {"note": "药已送到家中", "photos": [photo]})
+    act(world.resident, wish["id"], "dispute", {"reason": "没有送到"})
+
+    reopened = act(world.worker, wish["id"], "resolve", {"outcome": "open"})
+
+    assert reopened["status"] == "open"
+    assert reopened["fulfil_note"] is None
+    assert reopened["fulfil_photos"] == []
+    assert reopened["fulfilled_at"] is None
+    assert reopened["dispute_reason"] is None
+    # The next claimer starts from a clean wish; the history stays in the timeline.
+    claimed = act(world.member2, wish["id"], "claim")
+    assert (claimed["fulfil_note"], claimed["dispute_reason"]) == (None, None)
+    notes = [event["note"] for event in claimed["timeline"]]
+    assert "药已送到家中" in notes and "没有送到" in notes
+
+
 @pytest.mark.parametrize(
     ("start", "resolution"),
     [("confirmed", "completed"), ("open", "unresolved"), ("rejected", "invalid"), ("disputed", "duplicate")],

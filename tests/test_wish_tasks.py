@@ -10,7 +10,7 @@ from server import clock
 from server.extensions import db
 from server.jobs.runner import run_job
 from server.points.models import PointEntry
-from server.wishes import tasks
+from server.wishes import operations, tasks
 from server.wishes.models import Wish, WishEvent
 from tests.conftest import act, post_wish
 
@@ -222,7 +222,7 @@ def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, 
     wishes = [wish_in("claimed") for _ in range(5)]
     for oldest_first, wish in enumerate(wishes):
         age(app, wish["id"], timeout + 100 - oldest_first)
-    award = tasks.award
+    award = operations.award
     calls = []
 
     def award_failing_in_the_second_batch(*args):
@@ -231,7 +231,7 @@ def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, 
             raise RuntimeError("数据库连接中断")
         return award(*args)
 
-    monkeypatch.setattr(tasks, "award", award_failing_in_the_second_batch)
+    monkeypatch.setattr(operations, "award", award_failing_in_the_second_batch)
     with app.app_context():
         result = run_job("claim_timeout")
     assert result.outcome.startswith("error: RuntimeError")
@@ -247,7 +247,7 @@ def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, 
         str(wish["id"]) for wish in finished
     )
 
-    monkeypatch.setattr(tasks, "award", award)
+    monkeypatch.setattr(operations, "award", award)
     assert run(app, tasks.claim_timeout) == 3
     assert len(ledger(app, "claim_timeout")) == 5
     assert world.member.get("/api/v1/me/points")[1]["balance"] == -10

@@ -31,6 +31,21 @@ CLOSE_RESOLUTIONS = {
 }
 
 
+# What a wish back in the pool keeps of the last attempt: nothing but its timeline. Release,
+# a claim timeout and a dispute reopened all leave the next claimer a clean wish.
+BACK_IN_POOL = {
+    "claimer_id": None,
+    "claimed_at": None,
+    "fulfil_note": None,
+    "fulfil_photos": [],
+    "fulfilled_at": None,
+    "dispute_reason": None,
+}
+
+CLAIM_TIMEOUT_NOTE = "认领超时，系统自动释放"
+AUTO_CONFIRM_NOTE = "超过确认期限，系统自动确认"
+
+
 def get_visible_wish(user: User, wish_id: int) -> Wish:
     wish = db.session.get(Wish, wish_id)
     if wish is None or not permissions.can_view(user, wish):
@@ -72,10 +87,7 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
 def review(wish: Wish, user: User, *, decision: str, reason: str | None = None) -> Wish:
     _require(permissions.is_staff(user, wish), "只有该网格的网格员可以审核")
     if decision == "approve":
-        now = clock.now()
-        return _transition(
-            wish, user, "approve", {"pending_review"}, "open", opened_at=now, response_due_at=_response_due(now)
-        )
+        return _transition(wish, user, "approve", {"pending_review"}, "open", **_first_opening(clock.now()))
     if not reason:
         raise Unprocessable("驳回时请填写原因", details={"reason": ["驳回时必填"]})
     return _transition(wish, user, "reject", {"pending_review"}, "rejected", note=reason)
@@ -105,7 +117,7 @@ def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
 
 def release(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
     _require(permissions.can_release(user, wish), "只有认领人或网格员可以释放心愿")
-    return _transition(wish, user, "release", {"claimed"}, "open", note=reason, claimer_id=None, claimed_at=None)
+    return _transition(wish, user, "release", {"claimed"}, "open", note=reason, **BACK_IN_POOL)
 
 
 def fulfil(wish: Wish, user: User, *, note: str, photos: list | None = None) -> Wish:
@@ -161,7 +173,7 @@ def resolve(wish: Wish, user: User, *, outcome: str, note: str | None = None) ->
         _transition(wish, user, "resolve", {"disputed"}, "confirmed", note=note, confirmed_at=clock.now())
         _award_completion(wish)
         return wish
-    return _transition(wish, user, "resolve", {"disputed"}, "open", note=note, claimer_id=None, claimed_at=None)
+    return _transition(wish, user, "resolve", {"disputed"}, "open", note=note, **BACK_IN_POOL)
 
 
 def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -> Wish:
@@ -178,10 +190,51 @@ def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -
 
 def return_to_review(wish: Wish, *, note: str) -> Wish:
     """The system takes an open wish out of the pool for a person to look at again (a photo
-    failed WeChat's image check). Only from ``open``; approval puts it back in the pool."""
-    return _transition(
-        wish, None, "return_to_review", {"open"}, "pending_review", note=note, opened_at=None, response_due_at=None
-    )
+    failed WeChat's image check). Only from ``open``; approval puts it back in the pool. Its
+    first opening stays: the response rate counts a wish from when it first reached the pool."""
+    return _transition(wish, None, "return_to_review", {"open"}, "pending_review", note=note)
+
+
+# -- the scheduled sweeps' transitions (server/wishes/tasks.py) ------------------------------
+# Each takes wishes a sweep has selected as due and locked in this transaction (so they are
+# still due), moves all of them with one conditional UPDATE like a single transition, and
+# writes each one's event, notifications and points.
+
+
+def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
+    """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer
+    (the ledger source names the claim, so a later claim of the same wish counts again)."""
+    claims = {wish.id: (wish.claimer_id, wish.claimed_at) for wish in wishes}
+    released = _move_all(list(claims), "claimed", "open", now, **BACK_IN_POOL)
+    penalty = -current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
+    for wish in released:
+        claimer_id, claimed_at = claims[wish.id]
+        _record(wish, None, "release", "claimed", "open", CLAIM_TIMEOUT_NOTE, previous_claimer_id=claimer_id)
+        if claimer_id is not None:
+            award(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
+    return released
+
+
+def confirm_silent(wishes: list[Wish], now: datetime) -> list[Wish]:
+    """The confirm-window job: fulfilled wishes the owner left silent are ``confirmed``
+    without stars, so the claimer gets the base points only."""
+    confirmed = _move_all([wish.id for wish in wishes], "fulfilled", "confirmed", now, confirmed_at=now)
+    for wish in confirmed:
+        _record(wish, None, "confirm", "fulfilled", "confirmed", AUTO_CONFIRM_NOTE)
+        _award_completion(wish)
+    return confirmed
+
+
+def remind(wishes: list[Wish], *, action: str, note: str) -> None:
+    """A reminder sweep marked these wishes: one timeline event each (its notifications tell
+    whom the action's rules name); the status stays."""
+    for wish in wishes:
+        _record(wish, None, action, wish.status, wish.status, note)
+
+
+def claim_source(wish_id: int, claimed_at: datetime) -> str:
+    """The ledger source of one claim: a later claim of the same wish is a different source."""
+    return f"claim:{wish_id}:{int(claimed_at.timestamp())}"
 
 
 # -- shared steps ---------------------------------------------------------------------------
@@ -234,21 +287,35 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     seen_status, seen_claimer = wish.status, wish.claimer_id
     _ensure_state(wish, from_states)
     claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
-    now = clock.now()
-    # RETURNING loads the new row into ``wish`` in the same round trip.
-    moved = db.session.scalar(
-        update(Wish)
-        .where(Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
-        .values(**entering(to, now), **values)
-        .returning(Wish)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    if moved is None:
+    moved = _update(clock.now(), to, values, Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
+    if not moved:
         db.session.refresh(wish)
         raise InvalidState(wish.status)
     removed = seen_claimer if seen_claimer is not None and wish.claimer_id != seen_claimer else None
     _record(wish, actor, action, seen_status, to, note, previous_claimer_id=removed)
     return wish
+
+
+def _move_all(ids: list[int], from_status: str, to: str, now: datetime, **values) -> list[Wish]:
+    """The set-based twin of ``_transition`` for rows a sweep has locked: those of ``ids``
+    still in ``from_status`` move, in id order."""
+    if not ids:
+        return []
+    return sorted(_update(now, to, values, Wish.id.in_(ids), Wish.status == from_status), key=lambda wish: wish.id)
+
+
+def _update(now: datetime, to: str, values: dict, *where) -> list[Wish]:
+    """The one UPDATE every state change of a wish goes through. RETURNING loads the new rows
+    into the session's wishes in the same round trip."""
+    return list(
+        db.session.scalars(
+            update(Wish)
+            .where(*where)
+            .values(**entering(to, now), **values)
+            .returning(Wish)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        )
+    )
 
 
 def _record(
@@ -272,6 +339,15 @@ def _record(
 def _mark_opened(wish: Wish, now) -> None:
     wish.opened_at = now
     wish.response_due_at = _response_due(now)
+
+
+def _first_opening(now) -> dict:
+    """The columns of a wish entering the pool: the first entry and its response deadline
+    stay when it comes back (after a return to review), so the response rate counts one."""
+    return {
+        "opened_at": func.coalesce(Wish.opened_at, now),
+        "response_due_at": func.coalesce(Wish.response_due_at, _response_due(now)),
+    }
 
 
 def _response_due(now):
