@@ -8,12 +8,12 @@ from http import HTTPStatus
 from typing import ClassVar
 
 import flask_smorest
-from flask import g, make_response, request
+from flask import Response, current_app, g, make_response, request
 from marshmallow import RAISE, Schema
 from sqlalchemy.exc import IntegrityError
 from webargs.flaskparser import FlaskParser
 
-from server import ratelimits
+from server import ratelimits, recent
 from server.accounts.tokens import attached, user_from_token
 from server.errors import ErrorSchema, Unauthorized, Unprocessable
 from server.extensions import db
@@ -38,6 +38,17 @@ def _bearer_token() -> str:
     return token.strip()
 
 
+_SCHEMAS: dict[type, Schema] = {}
+
+
+def _schema_instance(schema: type[Schema]) -> Schema:
+    """One instance per schema class, shared by every request: loading and dumping keep no
+    state on the instance."""
+    if schema not in _SCHEMAS:
+        _SCHEMAS[schema] = schema()
+    return _SCHEMAS[schema]
+
+
 class StrictParser(FlaskParser):
     """Refuse unknown query parameters too (webargs ignores them by default): a typo in a
     filter should fail loudly, not silently return everything."""
@@ -48,18 +59,11 @@ class StrictParser(FlaskParser):
         "querystring": RAISE,
     }
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._schemas: dict[type, Schema] = {}
-
     def _get_schema(self, argmap, req):
         """One instance per schema class: webargs would build (and deep-copy the fields of) a
-        new one for every request. Loading keeps no state on the instance."""
+        new one for every request."""
         if isinstance(argmap, type) and issubclass(argmap, Schema):
-            schema = self._schemas.get(argmap)
-            if schema is None:
-                schema = self._schemas[argmap] = argmap()
-            return schema
+            return _schema_instance(argmap)
         return super()._get_schema(argmap, req)
 
 
@@ -114,6 +118,15 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def reused_answer(self, kind: recent.Kind, key, schema: type[Schema], compute) -> Response:
+        """For a read that answers every caller alike: the JSON ``schema`` (the one the view's
+        ``response`` declares) made of ``compute()`` in this worker less than RECENT_SECONDS
+        ago, or made now. The bytes are kept, not the rows: serialising is most of such a
+        read's cost."""
+        seconds = current_app.config["RECENT_SECONDS"]
+        body = recent.remembered(kind, key, seconds, lambda: _json(_schema_instance(schema).dump(compute())))
+        return current_app.response_class(body, mimetype="application/json")
+
     def writes(self, func):
         """Commit once after the view; with an Idempotency-Key, replay the first answer.
 
@@ -161,6 +174,10 @@ class Blueprint(flask_smorest.Blueprint):
             ]
         )(wrapper)
         return wrapper
+
+
+def _json(data) -> bytes:
+    return current_app.json.response(data).get_data()
 
 
 def _body_for_fingerprint() -> bytes:

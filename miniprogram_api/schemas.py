@@ -160,7 +160,7 @@ def _private(attribute: str, mask):
 
     def get(wish):
         value = getattr(wish, attribute)
-        return value if permissions.sees_private(current_user() if "user" in g else None, wish) else mask(value)
+        return value if permissions.is_involved(current_user() if "user" in g else None, wish) else mask(value)
 
     return fields.Function(get)
 

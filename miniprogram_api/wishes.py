@@ -1,6 +1,8 @@
-"""Wishes: post, lists, detail, and one POST per lifecycle action (DESIGN §3–4)."""
+"""Wishes: post, lists, detail, and one POST per lifecycle action (DESIGN §3–4).
 
-from flask import current_app
+Every action view is the same three steps — load the wish the caller names, run its one
+operation, answer the wish — written out so each can be found and documented by its name.
+"""
 
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas import (
@@ -25,14 +27,17 @@ from server.wishes import operations, queries
 # Open-pool pages, kept for reads (server/recent.py): stale once this worker writes a wish or an area.
 OPEN_POOL_PAGES = recent.kind("open-pool", "wishes", "areas")
 
-_LIST_SCHEMA = WishListSchema()
-
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Micro-wishes and their lifecycle")
 
 
 def _detail(wish):
-    wish.timeline = queries.timeline(wish)
+    """The wish as its detail answer shows it to the caller (docs/wish-visibility.md)."""
+    wish.timeline = queries.timeline_for(current_user(), wish)
     return wish
+
+
+def _named(wish_id: int):
+    return operations.get_wish_to_act_on(current_user(), wish_id)
 
 
 @blp.route("", methods=["POST"])
@@ -53,24 +58,23 @@ def post_wish(body):
 @blp.response(200, WishListSchema)
 @blp.errors(404)
 def list_wishes(args):
-    """Newest first. Without ``mine``: the open pool plus what the caller posted, claimed or manages."""
-    if args["status"] == "open" and args["mine"] is None:
-        # Every open wish is in the pool, so this page is the same for every caller: the
-        # busiest read of all, a worker answers it from what it read in the last seconds.
-        seconds = current_app.config["RECENT_SECONDS"]
-        key = tuple(sorted(args.items()))
-        body = recent.remembered(OPEN_POOL_PAGES, key, seconds, lambda: _page_json(None, dict(args)))
-    else:
-        body = _page_json(current_user(), args)
-    return current_app.response_class(body, mimetype="application/json")
-
-
-def _page_json(user, args) -> bytes:
+    """Newest first. Without ``mine``: the open pool plus what the caller posted, claims or
+    manages as staff; ``mine=posted`` or ``claimed``: only those (docs/wish-visibility.md)."""
     area_id = args.pop("area_id")
     area = get_area(area_id) if area_id else None
-    items, next_cursor = queries.list_wishes(user, area=area, **args)
-    page = _LIST_SCHEMA.dump({"items": items, "next_cursor": next_cursor})
-    return current_app.json.response(page).get_data()
+    if args["status"] == "open" and args["mine"] is None:
+        # Every open wish is in the pool, so this page is the same for every caller: the
+        # busiest read of all, a worker answers it from what it made in the last seconds.
+        key = (area_id, *sorted(args.items()))
+        return blp.reused_answer(
+            OPEN_POOL_PAGES, key, WishListSchema, lambda: _page(queries.open_pool_page(area, **args))
+        )
+    return _page(queries.list_wishes(current_user(), area=area, **args))
+
+
+def _page(rows_and_cursor) -> dict:
+    items, next_cursor = rows_and_cursor
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @blp.route("/<id:wish_id>", methods=["GET"])
@@ -78,35 +82,118 @@ def _page_json(user, args) -> bytes:
 @blp.response(200, WishDetailSchema)
 @blp.errors(404)
 def get_wish(wish_id):
+    """One wish: open ones for everyone; the rest for its owner, claimer and the staff in scope,
+    who alone see the unmasked address and phone and the timeline."""
     return _detail(operations.get_visible_wish(current_user(), wish_id))
 
 
-def _action(rule: str, operation, schema=None, doc: str = ""):
-    """Register ``POST /wishes/<id>/<rule>``: load the wish, run one operation, answer the wish."""
-
-    def view(*parsed_body, wish_id):
-        wish = operations.get_visible_wish(current_user(), wish_id)
-        body = parsed_body[0] if parsed_body else {}
-        return _detail(operation(wish, current_user(), **body))
-
-    view.__name__ = f"{rule}_wish"
-    view.__doc__ = doc
-    view = blp.errors(403, 404, 409)(blp.response(200, WishDetailSchema)(view))
-    if schema is not None:
-        view = blp.errors(400)(blp.arguments(schema)(view))
-    view = blp.login_required(blp.writes(view))
-    blp.route(f"/<id:wish_id>/{rule}", methods=["POST"])(view)
+# -- the lifecycle actions (DESIGN §3), one POST each ------------------------------------------
 
 
-_action("review", operations.review, ReviewSchema, "Approve or reject a pending wish (grid worker of its grid).")
-_action("cancel", operations.cancel, ReasonSchema, "Withdraw a pending or open wish (its owner).")
-_action("claim", operations.claim, None, "Claim an open wish (verified party member); one claimer wins, others 409.")
-_action("assign", operations.assign, AssignSchema, "Give an open wish to a verified party member (grid worker).")
-_action("release", operations.release, ReasonSchema, "Put a claimed wish back in the pool (claimer or grid worker).")
-_action("fulfil", operations.fulfil, FulfilSchema, "Report the wish done, with a note and photos (claimer).")
-_action("confirm", operations.confirm, ConfirmSchema, "Confirm and rate 1–5 stars (owner); points go to the claimer.")
-_action("dispute", operations.dispute, DisputeSchema, "Say the wish was not done (owner); a grid worker decides.")
-_action(
-    "resolve", operations.resolve, ResolveSchema, "Settle a dispute: count it as confirmed, or reopen (grid worker)."
-)
-_action("close", operations.close, CloseSchema, "Close the ticket with a resolution (grid worker); final.")
+@blp.route("/<id:wish_id>/review", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ReviewSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def review_wish(body, wish_id):
+    """Approve or reject a pending wish (grid worker of its grid)."""
+    return _detail(operations.review(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/cancel", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ReasonSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def cancel_wish(body, wish_id):
+    """Withdraw a pending or open wish (its owner)."""
+    return _detail(operations.cancel(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/claim", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.response(200, WishDetailSchema)
+@blp.errors(403, 404, 409)
+def claim_wish(wish_id):
+    """Claim an open wish (verified party member); one claimer wins, others 409."""
+    return _detail(operations.claim(_named(wish_id), current_user()))
+
+
+@blp.route("/<id:wish_id>/assign", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(AssignSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def assign_wish(body, wish_id):
+    """Give an open wish to a verified party member (grid worker)."""
+    return _detail(operations.assign(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/release", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ReasonSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def release_wish(body, wish_id):
+    """Put a claimed wish back in the pool (claimer or grid worker)."""
+    return _detail(operations.release(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/fulfil", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(FulfilSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def fulfil_wish(body, wish_id):
+    """Report the wish done, with a note and photos (claimer)."""
+    return _detail(operations.fulfil(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/confirm", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ConfirmSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def confirm_wish(body, wish_id):
+    """Confirm and rate 1–5 stars (owner); points go to the claimer."""
+    return _detail(operations.confirm(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/dispute", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(DisputeSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def dispute_wish(body, wish_id):
+    """Say the wish was not done (owner); a grid worker decides."""
+    return _detail(operations.dispute(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/resolve", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ResolveSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def resolve_wish(body, wish_id):
+    """Settle a dispute: count it as confirmed, or reopen it (grid worker)."""
+    return _detail(operations.resolve(_named(wish_id), current_user(), **body))
+
+
+@blp.route("/<id:wish_id>/close", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.arguments(CloseSchema)
+@blp.response(200, WishDetailSchema)
+@blp.errors(400, 403, 404, 409)
+def close_wish(body, wish_id):
+    """Close the ticket with a resolution (grid worker); final."""
+    return _detail(operations.close(_named(wish_id), current_user(), **body))

@@ -47,8 +47,18 @@ AUTO_CONFIRM_NOTE = "超过确认期限，系统自动确认"
 
 
 def get_visible_wish(user: User, wish_id: int) -> Wish:
+    """The wish to show ``user``; 404 for a wish they may not see (docs/wish-visibility.md)."""
+    return _get(wish_id, user, permissions.can_view)
+
+
+def get_wish_to_act_on(user: User, wish_id: int) -> Wish:
+    """The wish an action of ``user`` names; 404 for one they could never have seen."""
+    return _get(wish_id, user, permissions.may_address)
+
+
+def _get(wish_id: int, user: User, allowed) -> Wish:
     wish = db.session.get(Wish, wish_id)
-    if wish is None or not permissions.can_view(user, wish):
+    if wish is None or not allowed(user, wish):
         raise NotFound("未找到该心愿", details={"wish_id": wish_id})
     return wish
 

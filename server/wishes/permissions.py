@@ -9,17 +9,24 @@ def is_staff(user: User, wish: Wish) -> bool:
     return user.is_staff_for(wish.area_path)
 
 
-def sees_private(user: User | None, wish: Wish) -> bool:
-    """Owner, claimer and staff in scope see the address and phone unmasked."""
+def is_involved(user: User | None, wish: Wish) -> bool:
+    """Owner, claimer and staff in scope: they see the whole wish in every status — the
+    address and phone unmasked, the notes, the timeline (docs/wish-visibility.md)."""
     if user is None:
         return False
     return user.id in (wish.owner_id, wish.claimer_id) or is_staff(user, wish)
 
 
 def can_view(user: User, wish: Wish) -> bool:
-    """Wishes that reached the public pool are visible to all; the rest to those involved."""
-    in_pool = wish.opened_at is not None and wish.status != "cancelled"
-    return in_pool or sees_private(user, wish)
+    """An open wish is in the public pool; every other status only for those involved."""
+    return wish.status == "open" or is_involved(user, wish)
+
+
+def may_address(user: User, wish: Wish) -> bool:
+    """May name the wish in an action: it has been in the pool, or they are involved. Whether
+    they may take that action in its state is checked next, so a party member who lost a
+    claim race hears 409 and someone else 403 — an answer without the wish's content."""
+    return wish.opened_at is not None or is_involved(user, wish)
 
 
 def is_owner(user: User, wish: Wish) -> bool:

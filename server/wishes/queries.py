@@ -11,16 +11,18 @@ from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.extensions import db
 from server.paging import keyset_page
+from server.wishes import permissions
 from server.wishes.models import STATUSES, Wish, WishEvent
 
 
 def in_pool():
-    """The open pool and what passed through it: everyone may see these."""
-    return and_(Wish.opened_at.is_not(None), Wish.status != "cancelled")
+    """The open pool: everyone may see these."""
+    return Wish.status == "open"
 
 
 def visible_to(user: User):
-    """SQL twin of permissions.can_view: the pool, plus what the user is involved in."""
+    """SQL twin of permissions.can_view: the pool, plus what the user is involved in
+    (owner, claimer, staff in scope)."""
     staff_scope = [subtree_condition(Wish.area_path, area) for area in user.staff_areas()]
     return or_(
         in_pool(),
@@ -79,6 +81,18 @@ def list_wishes(
     if category:
         query = query.where(Wish.category == category)
     return keyset_page(db.session, query, Wish.id, cursor=cursor, limit=limit)
+
+
+def open_pool_page(area: Area | None, *, mine: None = None, **filters):
+    """A page of the open pool, the same for every caller (``mine`` is always None here: a
+    caller's own wishes are another list)."""
+    return list_wishes(None, area=area, **filters)
+
+
+def timeline_for(user: User, wish: Wish) -> list[WishEvent]:
+    """The timeline is the audit trail of those involved (owner, claimer, staff in scope); the
+    pool sees an open wish without it (docs/wish-visibility.md)."""
+    return timeline(wish) if permissions.is_involved(user, wish) else []
 
 
 def timeline(wish: Wish) -> list[WishEvent]:
