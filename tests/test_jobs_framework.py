@@ -108,6 +108,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "media_recheck",
         "outbox_send",
         "stats_rollup",
+        "idempotency_purge",
     ]
     assert registry.get("stats_rollup").at.strftime("%H:%M") == "00:10"
 
