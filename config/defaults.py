@@ -32,6 +32,10 @@ TRUSTED_PROXIES = 0
 # another worker's reach it within these seconds. 0 reads everything afresh.
 RECENT_SECONDS = 2
 
+# How long the answer to a POST sent with an Idempotency-Key is remembered (a retry within it
+# replays the answer); the idempotency_purge job deletes older ones. At least 60.
+IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
+
 # Seconds a login token stays valid.
 TOKEN_TTL_SECONDS = 7 * 24 * 3600
 

@@ -83,6 +83,7 @@ class SettingsSchema(Schema):
     DB_POOL_TIMEOUT_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=1, max=300))
     DB_STATEMENT_TIMEOUT_MS = fields.Integer(strict=True, validate=validate.Range(min=100, max=3_600_000))
     TOKEN_TTL_SECONDS = _seconds()
+    IDEMPOTENCY_RETENTION_SECONDS = fields.Integer(strict=True, validate=validate.Range(min=60))
     RECENT_SECONDS = fields.Float(validate=validate.Range(min=0, max=60))
     MAX_CONTENT_LENGTH = fields.Integer(strict=True, validate=validate.Range(min=1024))
     REVIEW_REQUIRED = _StrictBoolean()

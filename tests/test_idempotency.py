@@ -1,13 +1,19 @@
 """Idempotency-Key: a retried POST replays the first answer and creates nothing new."""
 
 import threading
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from server import clock
 from server.extensions import db
+from server.idempotency import tasks
+from server.idempotency.models import IdempotencyRecord
+from server.jobs.runner import run_job
+from server.settings import ConfigError
 from server.wishes.models import Wish
-from tests.conftest import VALID_WISH
+from tests.conftest import VALID_WISH, settings_from
 
 
 def _count_wishes(app) -> int:
@@ -96,3 +102,76 @@ def test_simultaneous_retries_with_one_key_create_one_wish(app, world):
     assert {status for status, _ in answers} == {201}
     assert len({body["id"] for _, body in answers}) == 1
     assert _count_wishes(app) == 1
+
+
+def _post_with_key(person, key: str):
+    return person.client.post("/api/v1/wishes", json=VALID_WISH, headers=person._headers({"Idempotency-Key": key}))
+
+
+def _remembered_keys(app) -> set[str]:
+    with app.app_context():
+        return set(db.session.scalars(select(IdempotencyRecord.key)))
+
+
+def _remembered_before_the_window(app, *keys: str) -> None:
+    """As if these answers were remembered one second more than the retention window ago."""
+    moment = clock.now() - timedelta(seconds=app.config["IDEMPOTENCY_RETENTION_SECONDS"] + 1)
+    with app.app_context():
+        db.session.execute(update(IdempotencyRecord).where(IdempotencyRecord.key.in_(keys)).values(created_at=moment))
+        db.session.commit()
+
+
+def test_the_purge_removes_answers_older_than_the_window_and_keeps_fresh_ones(app, world):
+    for key in ("yesterday-1", "yesterday-2", "just-now"):
+        assert _post_with_key(world.resident, key).status_code == 201
+    _remembered_before_the_window(app, "yesterday-1", "yesterday-2")
+
+    result = run_job("idempotency_purge", app=app)
+
+    assert result.ok and result.rows_touched == 2
+    assert _remembered_keys(app) == {"just-now"}
+    assert _post_with_key(world.resident, "just-now").headers["Idempotent-Replayed"] == "true"
+
+
+def test_a_key_sent_again_after_its_answer_was_purged_creates_a_new_wish(app, world):
+    first = _post_with_key(world.resident, "sent-yesterday")
+    _remembered_before_the_window(app, "sent-yesterday")
+    run_job("idempotency_purge", app=app)
+
+    again = _post_with_key(world.resident, "sent-yesterday")
+
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.get_json()["id"] != first.get_json()["id"]
+    assert _count_wishes(app) == 2
+    assert _remembered_keys(app) == {"sent-yesterday"}  # remembered afresh
+
+
+def test_the_purge_works_in_batches_and_keeps_the_batches_it_committed(app, world, monkeypatch):
+    monkeypatch.setattr(tasks, "BATCH_SIZE", 2)
+    keys = [f"old-{n}" for n in range(5)]
+    for key in keys:
+        _post_with_key(world.resident, key)
+    _remembered_before_the_window(app, *keys)
+    real_delete = tasks.delete
+    batches = []
+
+    def delete_failing_in_the_third_batch(*args):
+        batches.append(args)
+        if len(batches) == 3:
+            raise RuntimeError("数据库连接中断")
+        return real_delete(*args)
+
+    monkeypatch.setattr(tasks, "delete", delete_failing_in_the_third_batch)
+    assert run_job("idempotency_purge", app=app).outcome.startswith("error: RuntimeError")
+    assert len(_remembered_keys(app)) == 1  # two batches of two were committed before it failed
+
+    monkeypatch.setattr(tasks, "delete", real_delete)
+    assert run_job("idempotency_purge", app=app).rows_touched == 1
+    assert run_job("idempotency_purge", app=app).rows_touched == 0
+
+
+def test_answers_are_kept_a_day_unless_configured_and_never_less_than_a_minute():
+    assert settings_from()["IDEMPOTENCY_RETENTION_SECONDS"] == 24 * 3600
+    assert settings_from(FLASK_IDEMPOTENCY_RETENTION_SECONDS="3600")["IDEMPOTENCY_RETENTION_SECONDS"] == 3600
+    with pytest.raises(ConfigError, match="IDEMPOTENCY_RETENTION_SECONDS"):
+        settings_from(FLASK_IDEMPOTENCY_RETENTION_SECONDS="10")

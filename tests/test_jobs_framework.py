@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from flask import current_app
+from sqlalchemy import text, update
 
 from server import clock
 from server.extensions import db
 from server.jobs import registry
 from server.jobs.lease import AdvisoryLease, RowLease, current_holder, make_lease
-from server.jobs.models import JobStatus
+from server.jobs.models import JobStatus, SchedulerLease
 from server.jobs.runner import run_job
 from server.jobs.scheduler import JobScheduler, missed_calendar_jobs
 
@@ -40,6 +42,41 @@ def slow_job(now):
 def failing_job(now):
     _calls.append(now)
     raise RuntimeError("boom")
+
+
+# Runs of the two-scheduler test: (the app that ran it, job id, start, end) in monotonic seconds.
+_runs: list[tuple] = []
+_long_job_started = threading.Event()
+# A catch-up held well past its lease (2 s): a standby taking over would have time to run a job.
+LONG_JOB_SECONDS = 5
+
+
+def _record_run(job_id: str, seconds: float) -> None:
+    started = time.monotonic()
+    time.sleep(seconds)
+    _runs.append((current_app._get_current_object(), job_id, started, time.monotonic()))
+
+
+def long_job(now):
+    _long_job_started.set()
+    _record_run("long_daily", LONG_JOB_SECONDS)
+    return 1
+
+
+def quick_job(now):
+    _record_run("quick", 0)
+    return 1
+
+
+_held_job_started = threading.Event()
+_held_job_may_finish = threading.Event()
+
+
+def held_job(now):
+    _calls.append(now)
+    _held_job_started.set()
+    _held_job_may_finish.wait(timeout=10)
+    return 1
 
 
 def _status(app, job_id):
@@ -71,6 +108,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "media_recheck",
         "outbox_send",
         "stats_rollup",
+        "idempotency_purge",
     ]
     assert registry.get("stats_rollup").at.strftime("%H:%M") == "00:10"
 
@@ -292,6 +330,88 @@ def test_stopping_while_catch_up_jobs_run_finishes_them_and_returns(app, monkeyp
     assert not stopper.is_alive(), "stop() hung"
     assert _status(app, "quick_daily").last_outcome == "ok"
     assert _status(app, "slow_daily").rows_touched == 1
+
+
+def test_a_catch_up_held_past_the_lease_leaves_one_scheduler_running_jobs(make_app, monkeypatch):
+    """The lease is renewed while a long catch-up runs, so a standby never takes over and runs
+    jobs beside it."""
+    _runs.clear()
+    _long_job_started.clear()
+    jobs = (
+        registry.Job("long_daily", f"{__name__}.long_job", at=wall_clock(0, 10)),
+        registry.Job("quick", f"{__name__}.quick_job"),
+    )
+    monkeypatch.setattr(registry, "JOBS", (*registry.JOBS, *jobs))
+    first_app, second_app = make_app(JOB_INTERVAL_SECONDS=1), make_app(JOB_INTERVAL_SECONDS=1)
+    first = JobScheduler(first_app, jobs=jobs, lease=make_lease(first_app, seconds=2)).start()
+    second = None
+    try:
+        _wait_for(_long_job_started.is_set, timeout=10)  # the first holds the lease and catches up
+        second = JobScheduler(second_app, jobs=jobs, lease=make_lease(second_app, seconds=2)).start()
+        _wait_for(lambda: any(job_id == "long_daily" for _, job_id, _, _ in _runs), timeout=LONG_JOB_SECONDS + 10)
+        holder_after_catch_up = current_holder(first_app)
+    finally:
+        for scheduler in (second, first):
+            if scheduler is not None:
+                scheduler.stop()
+
+    side_by_side = [
+        (one[1], other[1])
+        for one in _runs
+        for other in _runs
+        if one[0] is first_app and other[0] is second_app and one[2] <= other[3] and other[2] <= one[3]
+    ]
+    assert side_by_side == []
+    assert holder_after_catch_up == first.lease.holder
+    assert {job_id for runner, job_id, _, _ in _runs if runner is first_app} == {"long_daily", "quick"}
+
+
+def _give_the_lease_to_another(app, lease) -> AdvisoryLease | None:
+    """What a lapsed lease or a dropped connection lets happen: another scheduler holds it now."""
+    if not _on_postgresql(app):
+        with app.app_context():
+            db.session.execute(
+                update(SchedulerLease).values(holder="other:0:x", expires_at=clock.now() + timedelta(seconds=60))
+            )
+            db.session.commit()
+        return None
+    with app.app_context():
+        db.session.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :holder"),
+            {"holder": lease.holder[:63]},
+        )
+        db.session.commit()
+    other = AdvisoryLease(app, holder="other:0:x")
+    _wait_for(other.acquire, timeout=5)
+    return other
+
+
+def test_a_scheduler_whose_lease_went_to_another_starts_no_further_catch_up_run(app, monkeypatch):
+    _calls.clear()
+    _held_job_started.clear()
+    _held_job_may_finish.clear()
+    jobs = (
+        registry.Job("held_daily", f"{__name__}.held_job", at=wall_clock(0, 10)),
+        registry.Job("next_daily", f"{__name__}.counting_job", at=wall_clock(0, 20)),
+    )
+    monkeypatch.setattr(registry, "JOBS", (*registry.JOBS, *jobs))
+    scheduler = JobScheduler(app, jobs=jobs, lease=make_lease(app, seconds=30)).start()
+    other = None
+    try:
+        _wait_for(_held_job_started.is_set, timeout=10)
+        other = _give_the_lease_to_another(app, scheduler.lease)
+        _held_job_may_finish.set()
+    finally:
+        _held_job_may_finish.set()
+        scheduler.stop()  # waits for the catch-up to end
+        holder = current_holder(app)
+        if other is not None:
+            other.release()
+
+    assert _status(app, "held_daily").last_outcome == "ok"
+    assert _status(app, "next_daily").last_started_at is None  # the lease was no longer ours
+    assert len(_calls) == 1
+    assert holder == "other:0:x"
 
 
 def test_cli_runs_one_job_and_prints_rows_touched(app):

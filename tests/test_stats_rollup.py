@@ -9,6 +9,7 @@ from server import clock
 from server.areas.models import Area
 from server.extensions import db
 from server.jobs.runner import run_job
+from server.stats import tasks
 from server.stats.models import DailyStats
 from server.stats.tasks import stats_rollup
 from server.wishes.models import Wish
@@ -85,6 +86,33 @@ def test_days_missed_while_no_scheduler_ran_are_rolled_up_once_on_return(app, wo
     with app.app_context():
         days = sorted(set(db.session.scalars(select(DailyStats.day))))
     assert days == [DAY_1 + timedelta(days=n) for n in range(5)]
+
+
+def _days(app) -> list[date]:
+    with app.app_context():
+        return sorted(set(db.session.scalars(select(DailyStats.day))))
+
+
+def test_a_catch_up_failing_on_one_day_keeps_the_days_rolled_up_before_it(app, world, monkeypatch):
+    wish = post_wish(world.resident)
+    _move(app, wish["id"], _at(DAY_1, 9))
+    failing_day = DAY_1 + timedelta(days=2)
+    real_overview = tasks.overview
+
+    def overview_failing_on_one_day(area, start, end):
+        if start == failing_day:
+            raise RuntimeError("the database went away")
+        return real_overview(area, start, end)
+
+    monkeypatch.setattr(tasks, "overview", overview_failing_on_one_day)
+    back_after_an_outage = _at(DAY_1 + timedelta(days=4), 1)  # days 1 to 4 to roll up
+
+    assert run_job("stats_rollup", back_after_an_outage, app=app).outcome.startswith("error:")
+    assert _days(app) == [DAY_1, DAY_1 + timedelta(days=1)]
+
+    monkeypatch.setattr(tasks, "overview", real_overview)
+    assert run_job("stats_rollup", back_after_an_outage, app=app).rows_touched == 2 * 7  # from the failed day on
+    assert _days(app) == [DAY_1 + timedelta(days=n) for n in range(4)]
 
 
 def test_points_earned_that_day_are_rolled_up_for_the_members_areas(app, world, wish_in):

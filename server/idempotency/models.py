@@ -21,4 +21,5 @@ class IdempotencyRecord(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int]
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Indexed for the purge (server/idempotency/tasks.py), which deletes by age.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now, index=True)

@@ -8,12 +8,16 @@ next scheduler to try takes it over, within one lease length plus one retry peri
 PostgreSQL: a session-level ``pg_try_advisory_lock`` on a connection the scheduler keeps
 (``AdvisoryLease``). The server itself ends the lock when that connection ends, so a killed
 scheduler frees it at once and the next one takes over at its next try; no clock is involved.
+
+Both answer ``confirm()``, asked before every job run: the lease is still ours, checked against
+the database now (never taken over), so a scheduler that lost it starts nothing more.
 """
 
 import contextlib
 import os
 import secrets
 import socket
+import threading
 import zlib
 from datetime import UTC, datetime, timedelta
 
@@ -52,13 +56,23 @@ class RowLease:
     def acquire(self, now: datetime | None = None) -> bool:
         """Take the lease or renew it; True when we hold it. Commits on its own connection."""
         now = now or clock.now()
+        table = SchedulerLease.__table__
+        return self._extend(now, or_(table.c.expires_at < now, table.c.holder == self.holder))
+
+    def confirm(self, now: datetime | None = None) -> bool:
+        """Renew the lease only if it is still ours and unexpired; True when it is."""
+        now = now or clock.now()
+        table = SchedulerLease.__table__
+        return self._extend(now, table.c.holder == self.holder, table.c.expires_at >= now)
+
+    def _extend(self, now: datetime, *conditions) -> bool:
         expires_at = now + timedelta(seconds=self.seconds)
         table = SchedulerLease.__table__
         with self.app.app_context(), db.engine.begin() as connection:
             insert_ignoring_duplicates(table, connection=connection, name=self.name, holder="", expires_at=NEVER)
             result = connection.execute(
                 update(table)
-                .where(table.c.name == self.name, or_(table.c.expires_at < now, table.c.holder == self.holder))
+                .where(table.c.name == self.name, *conditions)
                 .values(holder=self.holder, expires_at=expires_at)
             )
         taken = result.rowcount == 1
@@ -82,6 +96,7 @@ class AdvisoryLease:
     ``current_holder`` can ask the server who holds the lock. ``acquire`` is called every
     ``renew_every`` seconds: it takes the lock, or checks that the connection holding it is
     still alive; a broken connection means the lock is gone and is retried on a new one.
+    The renewal and the job runs (``confirm``) share the connection, one at a time.
     """
 
     def __init__(self, app: Flask, name: str = "scheduler", holder: str | None = None, seconds: int | None = None):
@@ -91,6 +106,7 @@ class AdvisoryLease:
         self.seconds = seconds or app.config["JOB_LEASE_SECONDS"]
         self._connection = None
         self._locked = False
+        self._using_connection = threading.Lock()
 
     @property
     def renew_every(self) -> float:
@@ -100,6 +116,22 @@ class AdvisoryLease:
         return self._locked
 
     def acquire(self, now: datetime | None = None) -> bool:
+        with self._using_connection:
+            return self._acquire()
+
+    def confirm(self, now: datetime | None = None) -> bool:
+        """True when the connection holding the lock still answers (the lock ends with it)."""
+        with self._using_connection:
+            if not self._locked:
+                return False
+            try:
+                self._connection.execute(text("SELECT 1"))
+            except DBAPIError:
+                self._forget_connection()
+                return False
+            return True
+
+    def _acquire(self) -> bool:
         try:
             with self.app.app_context():
                 if self._connection is None:
@@ -121,10 +153,11 @@ class AdvisoryLease:
         return self._locked
 
     def release(self) -> None:
-        if self._connection is not None and self._locked:
-            with contextlib.suppress(DBAPIError):  # the connection is gone, and the lock with it
-                self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(self.name)})
-        self._forget_connection()
+        with self._using_connection:
+            if self._connection is not None and self._locked:
+                with contextlib.suppress(DBAPIError):  # the connection is gone, and the lock with it
+                    self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": advisory_key(self.name)})
+            self._forget_connection()
 
     def _forget_connection(self) -> None:
         self._locked = False

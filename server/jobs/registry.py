@@ -121,6 +121,7 @@ JOBS: tuple[Job, ...] = (
     Job("media_recheck", "server.uploads.tasks.media_recheck", description="图片安全检测重新提交"),
     Job("outbox_send", "server.jobs.outbox.outbox_send", description="发送订阅消息"),
     Job("stats_rollup", "server.stats.tasks.stats_rollup", at=time(0, 10), description="每日统计汇总"),
+    Job("idempotency_purge", "server.idempotency.tasks.idempotency_purge", description="清理过期的幂等记录"),
 )
 
 

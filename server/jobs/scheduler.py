@@ -4,6 +4,11 @@ job runs only while this process holds the database lease.
 Never started by create_app (web workers must not schedule): production runs
 ``flask scheduler``; ``make run`` starts one in a daemon thread beside the dev server.
 Every scheduler keeps trying the lease, so a second one takes over when the first dies.
+
+The lease is renewed by a thread of its own, never by a job: a long run (the daily rollup
+catching up after an outage) must not let it lapse while it works, or a standby would take
+over beside it. Every run first confirms the lease with the database, so a scheduler that lost
+it starts nothing more.
 """
 
 import logging
@@ -24,7 +29,7 @@ from server.jobs.runner import run_job, set_next_run
 
 log = logging.getLogger(__name__)
 
-LEASE_JOB_ID = "_lease"
+CATCH_UP_JOB_ID = "_catch_up"
 
 
 class JobScheduler:
@@ -37,8 +42,11 @@ class JobScheduler:
         aps_log = logging.getLogger("apscheduler")
         if aps_log.level == logging.NOTSET:
             aps_log.setLevel(logging.WARNING)
-        self._catch_up_done = False
-        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._renewal = threading.Thread(target=self._keep_the_lease, name="scheduler-lease", daemon=True)
+        # A job runs once at a time in this process too (its schedule and a catch-up may meet).
+        self._running: set[str] = set()
+        self._running_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -53,47 +61,68 @@ class JobScheduler:
             self._aps.add_job(
                 self._fire, trigger, args=[job.id], id=job.id, max_instances=1, coalesce=True, misfire_grace_time=None
             )
-        self._aps.add_job(
-            self._renew,
-            IntervalTrigger(seconds=self.lease.renew_every),
-            id=LEASE_JOB_ID,
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(clock.SHANGHAI),
-        )
         self._aps.start()
+        self._renewal.start()
         log.info("scheduler %s started with %d jobs", self.lease.holder, len(self.jobs))
         return self
 
     def stop(self, *, release: bool = True) -> None:
+        # The lease is renewed until the running jobs have finished, so none outlives it.
         self._aps.shutdown(wait=True)
+        self._stopping.set()
+        self._renewal.join()
         if release and self.lease.held():
             self.lease.release()
         log.info("scheduler %s stopped", self.lease.holder)
 
-    # -- what APScheduler calls --------------------------------------------------------------
+    # -- the lease thread ----------------------------------------------------------------------
+
+    def _keep_the_lease(self) -> None:
+        while True:
+            try:
+                self._renew()
+            except Exception:
+                log.exception("scheduler %s: lease renewal failed", self.lease.holder)
+            if self._stopping.wait(self.lease.renew_every):
+                return
 
     def _renew(self) -> None:
         was_held = self.lease.held()
-        try:
-            holding = self.lease.acquire()
-        except Exception:
-            log.exception("scheduler %s: lease renewal failed", self.lease.holder)
-            return
+        holding = self.lease.acquire()
         if holding and not was_held:
             log.info("scheduler %s now holds the lease; running jobs", self.lease.holder)
             self._announce_next_runs()
-            self._catch_up()
+            # A job of its own, so it runs beside the renewal instead of holding it up. (Safe
+            # here, outside every job: shutdown() holds the job store while jobs finish.)
+            self._aps.add_job(self._catch_up, id=CATCH_UP_JOB_ID, replace_existing=True, misfire_grace_time=None)
         elif was_held and not holding:
             log.warning("scheduler %s lost the lease; waiting", self.lease.holder)
+
+    # -- what APScheduler calls --------------------------------------------------------------
 
     def _fire(self, job_id: str) -> None:
         # No APScheduler calls in here (get_job and the like): its shutdown() holds the job-store
         # lock while it waits for running jobs, so a job asking it anything deadlocks the stop.
         # The runner works the next run out from the job's own schedule.
+        with self._running_lock:
+            if job_id in self._running:
+                return
+            self._running.add(job_id)
+        try:
+            if self._still_holds_the_lease():
+                run_job(job_id, app=self.app)
+        finally:
+            with self._running_lock:
+                self._running.discard(job_id)
+
+    def _still_holds_the_lease(self) -> bool:
         if not self.lease.held():
-            return
-        run_job(job_id, app=self.app)
+            return False
+        try:
+            return self.lease.confirm()
+        except Exception:
+            log.exception("scheduler %s: could not confirm the lease; not running", self.lease.holder)
+            return False
 
     # -- on taking the lease -----------------------------------------------------------------
 
@@ -106,10 +135,6 @@ class JobScheduler:
 
     def _catch_up(self) -> None:
         """A calendar job whose last due time passed while no scheduler ran runs once now."""
-        with self._lock:
-            if self._catch_up_done:
-                return
-            self._catch_up_done = True
         for job in missed_calendar_jobs(self.app, self.jobs):
             log.info("catching up calendar job %s missed while no scheduler ran", job.id)
             self._fire(job.id)

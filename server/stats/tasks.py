@@ -2,7 +2,8 @@
 
 Idempotent: a day's rows are replaced whole, so running twice (or after a fix) changes nothing
 the second time. After downtime it rolls up every day that ended since the last rolled-up day,
-so a missed night costs nothing.
+so a missed night costs nothing. Each day commits on its own: a long catch-up that fails keeps
+the days it finished, and the next run goes on from the first day missing.
 """
 
 from datetime import date, datetime, timedelta
@@ -31,6 +32,7 @@ def stats_rollup(now: datetime) -> int:
     day = first
     while day <= yesterday:
         written += _roll_up_day(day, areas)
+        db.session.commit()
         day += timedelta(days=1)
     return written
 
