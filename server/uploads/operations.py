@@ -60,7 +60,7 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     try:
         image = images.clean(data)
     except images.ImageRefused as exc:
-        raise Unprocessable(exc.message, code="invalid_image", details={"file": [exc.message]}) from None
+        raise Unprocessable(exc.message, code=exc.code, details={"file": [exc.detail]}) from None
     upload_id = new_upload_id()
     now = clock.now()
     key = f"{clock.to_shanghai(now):%Y/%m}/{upload_id}.{image.extension}"
