@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas import UploadFormSchema, UploadSchema
+from server.ratelimits import UPLOAD
 from server.uploads import operations
 from server.uploads.storage import public_base_url
 
@@ -41,6 +42,7 @@ def _answer(upload):
 @_upload_size_limit
 @blp.login_required
 @blp.writes
+@blp.rate_limited(UPLOAD)
 @blp.arguments(UploadFormSchema, location="files")
 @blp.response(201, UploadSchema)
 @blp.errors(400)
