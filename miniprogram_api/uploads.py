@@ -10,6 +10,7 @@ from miniprogram_api.schemas import UploadFormSchema, UploadSchema
 from server.ratelimits import UPLOAD
 from server.uploads import operations
 from server.uploads.storage import public_base_url
+from server.wishes.photos import visible_upload
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Photos for wishes and fulfilments")
 media_blp = Blueprint("media", __name__, url_prefix="/media", description="Signed, expiring photo links for WeChat")
@@ -65,7 +66,7 @@ def get_upload(upload_id):
     # costs a 304 of no bytes on a weak network; a photo hidden by a verdict disappears at the
     # next request instead of living on in links already handed out; and the mini-program needs
     # no second download domain whitelisted. (The WeChat checker alone gets presigned links.)
-    upload = operations.visible_upload(current_user(), upload_id)
+    upload = visible_upload(current_user(), upload_id)
     if request.if_none_match.contains_weak(upload.id):
         # Revalidation is answered from the row: the store is not asked for bytes nobody reads.
         return _no_store_caching(Response(status=304, headers={"ETag": f'"{upload.id}"'}))

@@ -1,4 +1,5 @@
-"""Content security for what residents write that others will read.
+"""Content security for what residents write and the photos they upload, that others will see.
+The one module that asks WeChat's content checks.
 
 A local banned-word list (config BANNED_WORDS) is checked first and costs no call; words are
 matched in ``server.text.compact`` form (letters and digits only), so spaces, punctuation or
@@ -9,6 +10,9 @@ unreachable lets it through but tells the caller a person must look (a wish then
 
 Call it before the request writes anything: a token refresh commits on its own connection,
 and on SQLite that waits for any write lock the request already holds.
+
+Photos are checked asynchronously (media_check_async): ``submit_image_check`` answers a
+trace_id at once and the verdict arrives later, pushed to /wechat/push (server/uploads).
 """
 
 import logging
@@ -59,3 +63,13 @@ def check(author: User, scene: int, **texts: str | None) -> bool:
     if verdict == "risky":
         raise _refuse(*names)
     return verdict == "pass"
+
+
+def submit_image_check(media_url: str, *, openid: str) -> str | None:
+    """Ask WeChat to check the image at ``media_url`` (a link it can fetch without our token):
+    its trace_id, or None when WeChat could not be reached."""
+    try:
+        return wechat.check_media_async(media_url, openid=openid, scene=SCENE_FORUM)
+    except WeChatError as exc:
+        log.warning("image check unavailable (%s)", exc)
+        return None
