@@ -18,10 +18,12 @@ REDIS_TIMEOUT_SECONDS = 2.0
 
 # Rate limits (flask-limiter; "N/minute", "N/hour", "N/day", several joined by ";"). Login
 # attempts count per client IP, failed ones too; posted wishes count per user, and only those
-# created (a refused or replayed post costs nothing). RATELIMIT_ENABLED=false turns them off.
+# created (a refused or replayed post costs nothing); photo uploads per user, refused ones too
+# (a wish and its proof take up to 9 photos each). RATELIMIT_ENABLED=false turns them off.
 RATELIMIT_ENABLED = True
 RATELIMIT_LOGIN = "10/minute"
 RATELIMIT_WISH_POST = "10/hour;30/day"
+RATELIMIT_UPLOAD = "60/day"
 # Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
 # 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
 # client would share the proxy's IP and its login limit.

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NoMatch
 
-from server import clock
+from server import clock, text
 from server.dbtypes import MAX_ID
 
 
@@ -19,15 +19,17 @@ class ShanghaiDateTime(fields.DateTime):
 
 
 class TrimmedString(fields.String):
-    """Text a person typed: surrounding whitespace stripped (so only spaces fails a minimum
-    length); control characters and lone surrogates refused, as no keyboard makes them and
+    """Text a person typed, read once into the form it is checked and stored in
+    (``server.text.normalise``: NFKC, no invisible format characters), then stripped of
+    surrounding whitespace (so only spaces fails a minimum length; lengths count the stored
+    form). Control characters and lone surrogates are refused, as no keyboard makes them and
     PostgreSQL cannot store NUL."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs).strip()
+        value = super()._deserialize(value, attr, data, **kwargs)
         if any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\n\t" for ch in value):
             raise FieldError("不能包含控制字符")
-        return value
+        return text.normalise(value).strip()
 
 
 # Ids beyond MAX_ID are refused at the edge instead of overflowing in the database driver.

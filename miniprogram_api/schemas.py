@@ -12,9 +12,10 @@ from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
 from server import clock
 from server.notifications.templates import KINDS as NOTIFICATION_KINDS
 from server.points.models import REASONS
+from server.privacy import mask_phone
 from server.wishes import permissions
 from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
-from server.wishes.privacy import mask_address, mask_phone
+from server.wishes.privacy import mask_address
 
 MAINLAND_MOBILE = validate.Regexp(r"^1[3-9]\d{9}$", error="请输入 11 位中国大陆手机号")
 PHOTO_IDS = fields.List(

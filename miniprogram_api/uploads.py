@@ -7,8 +7,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas import UploadFormSchema, UploadSchema
+from server.ratelimits import UPLOAD
 from server.uploads import operations
 from server.uploads.storage import public_base_url
+from server.wishes.photos import visible_upload
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Photos for wishes and fulfilments")
 media_blp = Blueprint("media", __name__, url_prefix="/media", description="Signed, expiring photo links for WeChat")
@@ -41,6 +43,7 @@ def _answer(upload):
 @_upload_size_limit
 @blp.login_required
 @blp.writes
+@blp.rate_limited(UPLOAD)
 @blp.arguments(UploadFormSchema, location="files")
 @blp.response(201, UploadSchema)
 @blp.errors(400)
@@ -63,7 +66,7 @@ def get_upload(upload_id):
     # costs a 304 of no bytes on a weak network; a photo hidden by a verdict disappears at the
     # next request instead of living on in links already handed out; and the mini-program needs
     # no second download domain whitelisted. (The WeChat checker alone gets presigned links.)
-    upload = operations.visible_upload(current_user(), upload_id)
+    upload = visible_upload(current_user(), upload_id)
     if request.if_none_match.contains_weak(upload.id):
         # Revalidation is answered from the row: the store is not asked for bytes nobody reads.
         return _no_store_caching(Response(status=304, headers={"ETag": f'"{upload.id}"'}))

@@ -12,8 +12,8 @@ from flask import current_app, make_response
 from miniprogram_api.blueprint import Blueprint
 from miniprogram_api.schemas import PushEventSchema, PushHandshakeQuery, PushSignatureQuery
 from server.errors import Forbidden
-from server.uploads import operations as uploads
 from server.wechat.push import signature_ok
+from server.wishes import operations as wishes
 
 blp = Blueprint("wechat_push", __name__, url_prefix="/wechat", description="Messages WeChat pushes to this server")
 
@@ -57,5 +57,5 @@ def handshake(query):
 def push(query, event):
     """An event. ``wxa_media_check`` records an image-check verdict by its trace_id."""
     if event["Event"] == "wxa_media_check" and event["trace_id"] and event["result"]:
-        uploads.record_media_verdict(event["trace_id"], event["result"]["suggest"], event["result"]["label"])
+        wishes.record_media_verdict(event["trace_id"], event["result"]["suggest"], event["result"]["label"])
     return _text("success")

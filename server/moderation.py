@@ -1,12 +1,18 @@
-"""Content security for what residents write that others will read.
+"""Content security for what residents write and the photos they upload, that others will see.
+The one module that asks WeChat's content checks.
 
-A local banned-word list (config BANNED_WORDS) is checked first and costs no call; then WeChat's
+A local banned-word list (config BANNED_WORDS) is checked first and costs no call; words are
+matched in ``server.text.compact`` form (letters and digits only), so spaces, punctuation or
+invisible characters put between the characters of a word do not hide it. Then WeChat's
 msg_sec_check v2. ``risky`` refuses the text (422 naming the field); ``review`` or WeChat being
 unreachable lets it through but tells the caller a person must look (a wish then waits in
 ``pending_review``): nothing a resident wrote is lost because WeChat was down.
 
 Call it before the request writes anything: a token refresh commits on its own connection,
 and on SQLite that waits for any write lock the request already holds.
+
+Photos are checked asynchronously (media_check_async): ``submit_image_check`` answers a
+trace_id at once and the verdict arrives later, pushed to /wechat/push (server/uploads).
 """
 
 import logging
@@ -15,6 +21,7 @@ from flask import current_app
 
 from server.accounts.models import User
 from server.errors import Unprocessable
+from server.text import compact
 from server.wechat import client as wechat
 from server.wechat.errors import WeChatError
 
@@ -40,9 +47,10 @@ def check(author: User, scene: int, **texts: str | None) -> bool:
     present = {name: text for name, text in texts.items() if text}
     if not present:
         return True
-    banned = [word for word in current_app.config["BANNED_WORDS"] if word]
+    banned = [word for word in map(compact, current_app.config["BANNED_WORDS"]) if word]
     for name, text in present.items():
-        if any(word in text for word in banned):
+        letters = compact(text)
+        if any(word in letters for word in banned):
             raise _refuse(name)
     names = list(present)
     title = present[names[0]] if len(names) > 1 else None
@@ -55,3 +63,13 @@ def check(author: User, scene: int, **texts: str | None) -> bool:
     if verdict == "risky":
         raise _refuse(*names)
     return verdict == "pass"
+
+
+def submit_image_check(media_url: str, *, openid: str) -> str | None:
+    """Ask WeChat to check the image at ``media_url`` (a link it can fetch without our token):
+    its trace_id, or None when WeChat could not be reached."""
+    try:
+        return wechat.check_media_async(media_url, openid=openid, scene=SCENE_FORUM)
+    except WeChatError as exc:
+        log.warning("image check unavailable (%s)", exc)
+        return None

@@ -77,6 +77,7 @@ class SettingsSchema(Schema):
     RATELIMIT_ENABLED = _StrictBoolean()
     RATELIMIT_LOGIN = _RateLimit()
     RATELIMIT_WISH_POST = _RateLimit()
+    RATELIMIT_UPLOAD = _RateLimit()
     TRUSTED_PROXIES = fields.Integer(strict=True, validate=validate.Range(min=0, max=5))
     DB_POOL_SIZE = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     DB_MAX_OVERFLOW = fields.Integer(strict=True, validate=validate.Range(min=0, max=100))

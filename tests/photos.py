@@ -2,6 +2,8 @@
 and reading back what was stored."""
 
 import io
+import struct
+import zlib
 
 from PIL import ExifTags, Image
 
@@ -19,6 +21,22 @@ def image_bytes(fmt: str, size=(64, 48), *, exif=None, mode="RGB", **options) ->
         options["exif"] = exif
     image.save(out, format=fmt, **options)
     return out.getvalue()
+
+
+def png_canvas(width: int, height: int, *, mode: str = "RGB") -> bytes:
+    """A whole, valid PNG of ``width`` × ``height`` black pixels (``mode`` "RGB" or "1"),
+    compressed row by row: some hundred kilobytes for a canvas that decodes to hundreds of
+    megabytes, made without ever holding that canvas."""
+    depth, colour_type, row_bytes = (8, 2, 3 * width) if mode == "RGB" else (1, 0, (width + 7) // 8)
+    compressor = zlib.compressobj(6)
+    row = bytes(1 + row_bytes)  # filter type 0, then the row's samples
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
 def gps_exif(orientation: int | None = None) -> Image.Exif:

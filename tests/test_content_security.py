@@ -56,6 +56,70 @@ def test_a_locally_banned_word_is_refused_without_asking_wechat(app, world, fake
     assert _wish_count(app) == 0
 
 
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        "急需高\u200b利贷周转",
+        "急需高 利 贷周转",
+        "急需高\u3000利\u3000贷周转",
+        "急需高-利-贷周转",
+        "急需高\u202e利贷周转",
+    ],
+    ids=["zero-width-space", "spaces", "ideographic-spaces", "punctuation", "right-to-left-override"],
+)
+def test_a_banned_word_split_by_invisible_characters_spaces_or_punctuation_is_refused(app, world, fake_wechat, hidden):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, "description": hidden})
+
+    assert status == 422
+    assert body["error"]["code"] == "content_risky"
+    assert list(body["error"]["details"]) == ["description"]
+    assert fake_wechat.app.calls[CHECK] == 0
+    assert _wish_count(app) == 0
+
+
+def test_texts_are_checked_and_stored_without_format_characters_and_in_nfkc(world, fake_wechat):
+    wish = post_wish(
+        world.resident,
+        title="\u202e取药急用\u200b",
+        description="药名ＡＢＣ１２３，共２盒！（急）\ufeff",
+        address="解放路１２号\u200d",
+    )
+
+    assert wish["title"] == "取药急用"
+    # Letters and digits made plain; the full-width punctuation Chinese is written with stays.
+    assert wish["description"] == "药名ABC123，共2盒！（急）"
+    assert wish["address"] == "解放路12号"
+    (sent,) = fake_wechat.app.text_checks
+    assert (sent["title"], sent["content"]) == (wish["title"], wish["description"])
+    _, again = world.resident.get(f"/api/v1/wishes/{wish['id']}")
+    assert (again["title"], again["description"]) == (wish["title"], wish["description"])
+
+
+def test_a_title_of_invisible_characters_only_is_refused_as_empty(app, world):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, "title": "\u200b\u202e\u2060"})
+
+    assert status == 422
+    assert "title" in body["error"]["details"]
+    assert _wish_count(app) == 0
+
+
+def test_an_emoji_sequence_keeps_its_joiners(world):
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"
+
+    wish = post_wish(world.resident, title=f"陪孩子写作业{family}")
+
+    assert wish["title"] == f"陪孩子写作业{family}"
+
+
+def test_a_nickname_loses_its_right_to_left_override(world):
+    response = world.resident.client.patch(
+        "/api/v1/me", json={"nickname": "\u202e王阿姨"}, headers=world.resident._headers(None)
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["nickname"] == "王阿姨"
+
+
 def test_the_old_risky_errcode_87014_also_refuses(app, world, fake_wechat):
     fake_wechat.app.fail_next(CHECK, 87014)
     status, body = world.resident.post("/api/v1/wishes", VALID_WISH)

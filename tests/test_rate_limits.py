@@ -1,7 +1,8 @@
-"""Rate limits: login attempts per client IP, posted wishes per user. Counted in the database
+"""Rate limits: login attempts per client IP, posted wishes and photo uploads per user. Counted in the database
 or (REDIS_URL) in Redis, shared by every app instance; beyond a limit 429 in the one error
 shape with Retry-After, before any work is done."""
 
+import io
 import threading
 from datetime import timedelta
 
@@ -14,14 +15,22 @@ from server.idempotency.models import IdempotencyRecord
 from server.ratelimits.models import RateLimitCounter
 from server.ratelimits.storage import DatabaseStorage
 from server.settings import ConfigError
+from server.uploads.models import Upload
 from server.wishes.models import Wish, WishEvent
 from tests.conftest import VALID_WISH, ApiClient
+from tests.photos import image_bytes, upload
 
 LOGIN = "/api/v1/auth/login"
 WISHES = "/api/v1/wishes"
+UPLOADS = "/api/v1/uploads"
 HERE = {"REMOTE_ADDR": "203.0.113.7"}
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.9"}
-LIMITS = {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3/minute", "RATELIMIT_WISH_POST": "2/hour;5/day"}
+LIMITS = {
+    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_LOGIN": "3/minute",
+    "RATELIMIT_WISH_POST": "2/hour;5/day",
+    "RATELIMIT_UPLOAD": "3/day",
+}
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -130,6 +139,26 @@ def test_counts_are_shared_by_every_app_instance(limited, world):
     assert ApiClient(first, world.resident.token).post(WISHES, VALID_WISH)[0] == 429
 
 
+def test_uploads_beyond_the_daily_limit_are_refused_for_that_user_refused_ones_counting(limited, world, tmp_path):
+    app = limited(UPLOAD_FOLDER=str(tmp_path))
+    resident = ApiClient(app.test_client(), world.resident.token)
+    assert upload(resident, image_bytes("JPEG"))[0] == 201
+    assert upload(resident, b"not a photo")[0] == 422  # decoding it was work all the same
+    assert upload(resident, image_bytes("PNG"), filename="p.png", content_type="image/png")[0] == 201
+
+    refused = resident.client.post(
+        UPLOADS,
+        data={"file": (io.BytesIO(image_bytes("JPEG")), "photo.jpg", "image/jpeg")},
+        headers=resident._headers(None),
+        content_type="multipart/form-data",
+    )
+
+    _assert_rate_limited(refused, longest=24 * 3600)
+    assert _count(app, Upload, Upload.owner_id == world.user_id("resident")) == 2
+    neighbour = ApiClient(app.test_client(), world.neighbour.token)
+    assert upload(neighbour, image_bytes("JPEG"))[0] == 201
+
+
 def test_with_rate_limits_off_nothing_is_counted(client):
     # The session app runs with RATELIMIT_ENABLED false (config/testing.py), as the suite needs.
     assert {_login(client, f"dev:many{n}").status_code for n in range(12)} == {200}
@@ -174,7 +203,12 @@ def test_an_unreachable_redis_lets_logins_through(make_app):
 
 @pytest.mark.parametrize(
     ("setting", "value"),
-    [("RATELIMIT_LOGIN", "lots"), ("RATELIMIT_WISH_POST", "ten/hour"), ("REDIS_URL", "localhost:6379")],
+    [
+        ("RATELIMIT_LOGIN", "lots"),
+        ("RATELIMIT_WISH_POST", "ten/hour"),
+        ("RATELIMIT_UPLOAD", "sixty a day"),
+        ("REDIS_URL", "localhost:6379"),
+    ],
 )
 def test_a_malformed_limit_or_redis_url_stops_start_up_naming_it(make_app, setting, value):
     with pytest.raises(ConfigError, match=setting):
@@ -183,7 +217,7 @@ def test_a_malformed_limit_or_redis_url_stops_start_up_naming_it(make_app, setti
 
 def test_the_429_is_documented_with_retry_after(client):
     paths = client.get("/api/v1/openapi.json").get_json()["paths"]
-    for path in (LOGIN, WISHES):
+    for path in (LOGIN, WISHES, UPLOADS):
         refused = paths[path]["post"]["responses"]["429"]
         assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         assert "Retry-After" in refused["headers"]

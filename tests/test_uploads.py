@@ -3,6 +3,10 @@ image check; wishes and fulfilments may reference only their author's photos."""
 
 import io
 import os
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
@@ -18,6 +22,7 @@ from tests.photos import (
     image_bytes,
     is_stored,
     jpeg_with_gps,
+    png_canvas,
     row,
     store_one_then_abandon_one,
     stored_bytes,
@@ -155,6 +160,94 @@ def test_a_body_far_beyond_the_limit_is_413_naming_the_photo_limit(world):
     assert status == 413
     assert body["error"]["code"] == "payload_too_large"
     assert "5 MB" in body["error"]["message"]
+
+
+# -- pixels --------------------------------------------------------------------------------
+
+# What a refusal of a canvas too large says: not "corrupt", and where.
+TOO_LARGE = "图片尺寸过大，请缩小后再上传"
+
+
+@cache
+def huge_png() -> bytes:
+    data = png_canvas(7000, 7000)  # 49 MP, under the old cap of 50 MP; 196 MB once decoded
+    assert len(data) < 200 * 1024
+    return data
+
+
+def _assert_too_large(app, fake_wechat, status, body, size: str):
+    assert status == 422, body
+    assert body["error"]["code"] == "image_too_large"
+    assert body["error"]["message"] == TOO_LARGE
+    (detail,) = body["error"]["details"]["file"]
+    assert size in detail
+    assert "4096×4096" in detail
+    assert fake_wechat.app.calls[MEDIA_CHECK] == 0
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
+def test_a_small_png_of_7000_by_7000_pixels_is_refused_as_too_large_naming_file(app, world, fake_wechat):
+    status, body = upload(world.resident, huge_png(), filename="bomb.png", content_type="image/png")
+
+    _assert_too_large(app, fake_wechat, status, body, "7000×7000")
+
+
+def test_a_png_at_the_pixel_limit_is_accepted_and_one_row_more_is_too_large(app, world, fake_wechat):
+    body = uploaded(world.resident, png_canvas(4096, 4096), filename="square.png", content_type="image/png")
+    assert (body["width"], body["height"]) == (2560, 2560)
+
+    status, refused = upload(world.resident, png_canvas(4096, 4097), filename="tall.png", content_type="image/png")
+
+    assert status == 422
+    assert refused["error"]["code"] == "image_too_large"
+    assert "4096×4097" in refused["error"]["details"]["file"][0]
+
+
+def test_a_canvas_beyond_pillows_own_ceiling_is_too_large_not_corrupt(app, world, fake_wechat):
+    status, body = upload(world.resident, png_canvas(20000, 10000, mode="1"), content_type="image/png")
+
+    assert status == 422, body
+    assert body["error"]["code"] == "image_too_large"
+    assert body["error"]["message"] == TOO_LARGE
+
+
+def test_a_jpeg_beyond_the_pixel_limit_is_accepted_as_it_decodes_at_reduced_scale(world):
+    # 24 MP: libjpeg decodes it at half scale (6 MP), as it does a 48 MP phone photo.
+    body = uploaded(world.resident, image_bytes("JPEG", (6000, 4000), mode="L"))
+
+    assert (body["width"], body["height"]) == (2560, 1707)
+
+
+MEASURE_DECODE = """
+import resource, sys
+from server.uploads import images
+from tests.photos import png_canvas
+
+data = png_canvas(7000, 7000)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    images.clean(data)
+    print("accepted")
+except images.ImageRefused as exc:
+    print(exc.code)
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)  # KiB -> MiB
+"""
+
+
+def test_refusing_a_huge_canvas_costs_the_worker_no_memory_for_its_pixels():
+    # A process of its own: its peak resident size is what this upload alone made it.
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE_DECODE],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    verdict, grown_mib = result.stdout.split()
+    assert verdict == "image_too_large"
+    assert int(grown_mib) < 100
 
 
 # -- metadata ------------------------------------------------------------------------------

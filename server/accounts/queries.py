@@ -1,7 +1,7 @@
 from server.accounts.models import User
 from server.notifications.queries import unread_count
 from server.points.queries import balance
-from server.wishes.privacy import mask_phone
+from server.privacy import mask_phone
 
 
 def profile(user: User) -> dict:

@@ -1,4 +1,5 @@
-"""Rate limits with flask-limiter: login attempts per client IP, posted wishes per user.
+"""Rate limits with flask-limiter: login attempts per client IP, posted wishes and uploaded
+photos per user.
 
 The counters live in Redis when REDIS_URL is set, else in our database (storage.py); either
 way every process of a deployment shares them. Each app has its own Limiter, as it has its own
@@ -51,6 +52,8 @@ def _signed_in_user() -> str:
 # the address is the only thing a login attempt cannot vary freely.
 LOGIN = RateLimit("login", "RATELIMIT_LOGIN", _client_ip)
 WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, only_successes=True)
+# Every attempt counts, refused ones too: reading and checking a photo is the work it bounds.
+UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)
 
 
 def init_app(app: Flask) -> None:

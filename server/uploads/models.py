@@ -46,14 +46,3 @@ class Upload(db.Model):
     @property
     def hidden(self) -> bool:
         return self.status in HIDDEN_STATUSES
-
-
-class WishPhoto(db.Model):
-    """A photo used by a wish (the resident's or the claimer's proof of fulfilment): who may
-    see a photo follows from the wishes using it."""
-
-    __tablename__ = "wish_photos"
-    __table_args__ = (Index("ix_wish_photos_upload_id", "upload_id"),)
-
-    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), primary_key=True)
-    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), primary_key=True)

@@ -1,43 +1,30 @@
-"""Storing a photo, attaching photos to a wish, and recording WeChat's verdict on one.
+"""Storing a photo, recording WeChat's verdict on one, and reading one back.
 
-The image check is asynchronous: ``store_upload`` only submits it (media_check_async answers a
-trace_id at once) and the verdict arrives later at ``/wechat/push``. The submit happens inside
-the upload request, with the WeChat client's connect/read timeouts, and before any row is
-written, so no database lock is held while WeChat is asked. If WeChat cannot be reached the
-upload still succeeds and stays ``checking`` with no trace_id; the media_recheck job
-(server/uploads/tasks.py) submits it again.
+The image check is asynchronous: ``store_upload`` only submits it (through server/moderation.py;
+media_check_async answers a trace_id at once) and the verdict arrives later at ``/wechat/push``.
+The submit happens inside the upload request, with the WeChat client's connect/read timeouts,
+and before any row is written, so no database lock is held while WeChat is asked. If WeChat
+cannot be reached the upload still succeeds and stays ``checking`` with no trace_id; the
+media_recheck job (server/uploads/tasks.py) submits it again.
 """
 
-import contextlib
 import logging
 import secrets
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from server import clock
+from server import clock, moderation
 from server.accounts.models import User
-from server.dbtypes import insert_ignoring_duplicates
-from server.errors import AppError, InvalidState, NotFound, Unprocessable
+from server.errors import AppError, NotFound, Unprocessable
 from server.extensions import db
 from server.txhooks import transaction_bag
-from server.uploads import images, permissions, queries
-from server.uploads.models import STATUSES, Upload, WishPhoto
+from server.uploads import images, queries
+from server.uploads.models import STATUSES, Upload
 from server.uploads.storage import get_storage, key_from_media_token
-from server.wechat import client as wechat
-from server.wechat.errors import WeChatError
-from server.wishes.models import Wish
 
 log = logging.getLogger(__name__)
-
-# media_check_async scene: 3 is "forum", what a wish board is closest to.
-MEDIA_CHECK_SCENE = 3
-RISKY_MESSAGE = "图片未通过内容安全检测，请更换图片"
-RETURN_TO_REVIEW_NOTE = "图片未通过内容安全检测，已退回审核"
-# Matches the schema's photo-id pattern: anything else names no upload.
-ID_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 class FileTooLarge(AppError):
@@ -60,7 +47,7 @@ def store_upload(owner: User, file: FileStorage) -> Upload:
     try:
         image = images.clean(data)
     except images.ImageRefused as exc:
-        raise Unprocessable(exc.message, code="invalid_image", details={"file": [exc.message]}) from None
+        raise Unprocessable(exc.message, code=exc.code, details={"file": [exc.detail]}) from None
     upload_id = new_upload_id()
     now = clock.now()
     key = f"{clock.to_shanghai(now):%Y/%m}/{upload_id}.{image.extension}"
@@ -104,37 +91,15 @@ def _delete_stored(stored: list) -> None:
 
 def submit_check(media_url: str, openid: str, upload_id: str) -> str | None:
     """Ask WeChat to check an image; its trace_id, or None when WeChat could not be reached."""
-    try:
-        return wechat.check_media_async(media_url, openid=openid, scene=MEDIA_CHECK_SCENE)
-    except WeChatError as exc:
-        log.warning("image check of upload %s not submitted (%s): it stays 'checking' until re-sent", upload_id, exc)
-        return None
-
-
-def attach_photos(user: User, wish: Wish, photo_ids: list[str] | None) -> None:
-    """Link ``user``'s uploads to ``wish``: each must exist, be theirs and not be risky (422)."""
-    ids = list(photo_ids or [])
-    if not ids:
-        return
-    if len(set(ids)) != len(ids):
-        raise Unprocessable("同一张图片不能重复添加", details={"photos": ["同一张图片不能重复添加"]})
-    found = {upload.id: upload for upload in db.session.scalars(select(Upload).where(Upload.id.in_(ids)))}
-    unknown = [photo_id for photo_id in ids if photo_id not in found or found[photo_id].owner_id != user.id]
-    if unknown:
-        raise Unprocessable(
-            "图片不存在或不是您上传的",
-            details={"photos": [f"图片 {photo_id} 不存在或不是您上传的" for photo_id in unknown]},
-        )
-    if any(found[photo_id].status == "risky" for photo_id in ids):
-        raise Unprocessable(RISKY_MESSAGE, code="content_risky", details={"photos": [RISKY_MESSAGE]})
-    for photo_id in ids:
-        # The same claimer may send the same proof again after a dispute reopened the wish.
-        insert_ignoring_duplicates(WishPhoto.__table__, wish_id=wish.id, upload_id=photo_id)
+    trace_id = moderation.submit_image_check(media_url, openid=openid)
+    if trace_id is None:
+        log.warning("upload %s stays 'checking' until its image check is sent again", upload_id)
+    return trace_id
 
 
 def record_media_verdict(trace_id: str, suggest: str, label: int | None = None) -> Upload | None:
-    """WeChat's verdict on one image. A hidden photo (review or risky) sends an open wish using
-    it back to review; a wish already claimed or further along only loses the photo from view."""
+    """WeChat's verdict on one image: the upload it names, or None when it names none. What a
+    hidden photo means for the wishes using it is theirs to decide (server/wishes/operations.py)."""
     if suggest not in STATUSES or suggest == "checking":
         log.warning("media check %s: unexpected verdict %r ignored", trace_id, suggest)
         return None
@@ -145,34 +110,11 @@ def record_media_verdict(trace_id: str, suggest: str, label: int | None = None) 
     upload.status, upload.verdict_label, upload.checked_at = suggest, label, clock.now()
     db.session.flush()
     log.info("media check %s: upload %s is %s (label %s)", trace_id, upload.id, suggest, label)
-    if upload.hidden:
-        _return_wishes_to_review(upload)
-    return upload
-
-
-def _return_wishes_to_review(upload: Upload) -> None:
-    # server.wishes.operations imports this module (attach_photos): imported here, not at the top.
-    from server.wishes import operations as wish_operations
-
-    for wish in queries.wishes_using(upload.id):
-        if wish.status != "open":
-            continue
-        # Claimed in the meantime (409): the photo is hidden all the same.
-        with contextlib.suppress(InvalidState):
-            wish_operations.return_to_review(wish, note=RETURN_TO_REVIEW_NOTE)
-
-
-def visible_upload(user: User, upload_id: str) -> Upload:
-    """The upload, or 404 when ``user`` may not see it (or it does not exist)."""
-    known = len(upload_id) <= 64 and set(upload_id) <= ID_CHARACTERS
-    upload = db.session.get(Upload, upload_id) if known else None
-    if upload is None or not permissions.can_view(user, upload, queries.wishes_using(upload.id)):
-        raise NotFound("未找到该图片", details={"upload_id": upload_id})
     return upload
 
 
 def open_upload(upload: Upload) -> BinaryIO:
-    """The stored bytes of an upload already found visible (``visible_upload``)."""
+    """The stored bytes of an upload already found visible (server/wishes/photos.py)."""
     try:
         return get_storage().open(upload.storage_key)
     except FileNotFoundError:

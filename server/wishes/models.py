@@ -132,3 +132,14 @@ class WishEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+
+
+class WishPhoto(db.Model):
+    """A photo (server/uploads) used by a wish, the resident's or the claimer's proof of
+    fulfilment: who may see a photo follows from the wishes using it."""
+
+    __tablename__ = "wish_photos"
+    __table_args__ = (Index("ix_wish_photos_upload_id", "upload_id"),)
+
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), primary_key=True)
+    upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), primary_key=True)

@@ -5,6 +5,7 @@ state it saw (409 when another request got there first), writes one timeline eve
 side effects in the same transaction. Functions flush; the request or job commits.
 """
 
+import contextlib
 from datetime import datetime
 
 from flask import current_app
@@ -18,8 +19,13 @@ from server.extensions import db
 from server.notifications.operations import notify_wish_event
 from server.points.operations import award
 from server.uploads import operations as uploads
+from server.uploads.models import Upload
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
+from server.wishes.photos import attach_photos, wishes_using
+
+# The timeline note of a wish sent back to review because one of its photos failed the check.
+PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
 
 # The states a grid worker may close from, and the resolutions each allows.
 _NOT_DONE = frozenset({"unresolved", "duplicate", "invalid"})
@@ -88,7 +94,7 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
         _mark_opened(wish, now)
     db.session.add(wish)
     db.session.flush()
-    uploads.attach_photos(owner, wish, fields.get("photos"))
+    attach_photos(owner, wish, fields.get("photos"))
     wish.number = f"{clock.to_shanghai(now):%Y%m%d}{wish.id:06d}"
     _record(wish, owner, "post", None, status)
     return wish
@@ -134,7 +140,7 @@ def fulfil(wish: Wish, user: User, *, note: str, photos: list | None = None) -> 
     _require(permissions.is_claimer(user, wish), "只有认领人可以提交完成")
     _ensure_state(wish, {"claimed"})
     moderation.check(user, moderation.SCENE_COMMENT, note=note)
-    uploads.attach_photos(user, wish, photos)
+    attach_photos(user, wish, photos)
     return _transition(
         wish,
         user,
@@ -245,6 +251,22 @@ def remind(wishes: list[Wish], *, action: str, note: str) -> None:
 def claim_source(wish_id: int, claimed_at: datetime) -> str:
     """The ledger source of one claim: a later claim of the same wish is a different source."""
     return f"claim:{wish_id}:{int(claimed_at.timestamp())}"
+
+
+def record_media_verdict(trace_id: str, suggest: str, label: int | None = None) -> Upload | None:
+    """WeChat's verdict on a photo, recorded on the upload. A hidden photo (review or risky)
+    sends an open wish using it back to review; a wish already claimed or further along only
+    loses the photo from view."""
+    upload = uploads.record_media_verdict(trace_id, suggest, label)
+    if upload is None or not upload.hidden:
+        return upload
+    for wish in wishes_using(upload.id):
+        if wish.status != "open":
+            continue
+        # Claimed in the meantime (409): the photo is hidden all the same.
+        with contextlib.suppress(InvalidState):
+            return_to_review(wish, note=PHOTO_FAILED_NOTE)
+    return upload
 
 
 # -- shared steps ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Who may act on a wish. Each check looks at roles and relationships; state is checked after."""
 
 from server.accounts.models import User
+from server.uploads.models import Upload
 from server.wishes.models import Wish
 
 
@@ -43,3 +44,13 @@ def can_release(user: User, wish: Wish) -> bool:
 
 def is_claimer(user: User, wish: Wish) -> bool:
     return wish.claimer_id is not None and user.id == wish.claimer_id
+
+
+def can_view_photo(user: User, upload: Upload, wishes: list[Wish]) -> bool:
+    """Staff in scope of a wish using it always; while not hidden by a verdict, also its owner
+    and anyone who may view such a wish. A hidden photo that no wish uses is seen by no one."""
+    if any(is_staff(user, wish) for wish in wishes):
+        return True
+    if upload.hidden:
+        return False
+    return user.id == upload.owner_id or any(can_view(user, wish) for wish in wishes)

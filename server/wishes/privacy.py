@@ -1,8 +1,4 @@
-"""Masking of the private fields for viewers who may not see them."""
-
-
-def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else "****"
+"""Masking of a wish's address for viewers who may not see it (the phone: server/privacy.py)."""
 
 
 def mask_address(address: str) -> str:
