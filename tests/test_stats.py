@@ -14,7 +14,7 @@ from server import clock
 from server.extensions import db
 from server.wishes import operations
 from server.wishes.models import STATUSES, Wish
-from tests.conftest import act, post_wish
+from tests.conftest import act, login, post_wish
 
 OVERVIEW = "/api/v1/stats/overview"
 
@@ -386,3 +386,43 @@ def test_a_wish_taken_back_for_review_keeps_its_first_entry_for_the_response_rat
     act(world.member, wish_id, "claim")
 
     assert overview(world.worker, area_id=world.grid.id)["response_rate"] == rate(0.0, 0, 1)
+
+
+# -- who may read which numbers ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reader", "readable", "refused"),
+    [
+        # residents and party members: their home community and its grids, nothing else
+        ("resident", ["community", "grid", "other_grid"], ["district", "other_community_grid"]),
+        ("member", ["community", "grid"], ["district", "other_community_grid"]),
+        # staff: inside their grants (and their own home community, as a resident)
+        ("worker", ["grid", "community"], ["district", "other_community_grid"]),
+        ("other_worker", ["other_grid"], ["district", "other_community_grid"]),
+        ("community_admin", ["community", "grid", "other_grid"], ["district", "other_community_grid"]),
+        ("jiefang_admin", ["other_community_grid"], ["district", "community", "grid"]),
+        ("district_admin", ["district", "community", "grid", "other_community_grid"], []),
+    ],
+)
+def test_each_caller_reads_the_numbers_of_their_scope_and_is_refused_the_rest(world, reader, readable, refused):
+    api = world.clients[reader]
+    for name in readable:
+        status, body = api.get(OVERVIEW, area_id=getattr(world, name).id)
+        assert status == 200, (name, body)
+    for name in refused:
+        status, body = api.get(OVERVIEW, area_id=getattr(world, name).id)
+        assert status == 403, (name, body)
+        assert body["error"]["code"] == "forbidden"
+
+
+def test_without_area_id_a_resident_reads_their_own_community(world, dataset):
+    assert overview(world.resident) == overview(world.district_admin, area_id=world.community.id)
+
+
+def test_someone_without_a_home_grid_reads_no_numbers(world, client):
+    newcomer = login(client, "newcomer")
+    status, body = newcomer.get(OVERVIEW)
+    assert (status, body["error"]["code"]) == (403, "no_home_grid")
+    status, body = newcomer.get(OVERVIEW, area_id=world.district.id)
+    assert (status, body["error"]["code"]) == (403, "forbidden")
