@@ -10,11 +10,20 @@ from miniprogram_api.schemas import (
     ProfileUpdateSchema,
 )
 from server.accounts import operations
-from server.accounts.queries import profile
+from server.accounts.models import User
+from server.accounts.queries import account_profile
 from server.accounts.tokens import issue_token
+from server.notifications.queries import unread_count
+from server.points.queries import balance
 from server.ratelimits import LOGIN
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Login and the current user")
+
+
+def profile(user: User) -> dict:
+    """What ``/me`` shows: the account, its points balance and its unread notifications (the
+    three features are read side by side here, so none of them imports another)."""
+    return {**account_profile(user), "points_balance": balance(user.id), "unread_notifications": unread_count(user.id)}
 
 
 @blp.route("/auth/login", methods=["POST"])

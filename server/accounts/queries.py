@@ -1,11 +1,9 @@
 from server.accounts.models import User
-from server.notifications.queries import unread_count
-from server.points.queries import balance
 from server.privacy import mask_phone
 
 
-def profile(user: User) -> dict:
-    """What ``/me`` shows: every role the person holds, residents' included."""
+def account_profile(user: User) -> dict:
+    """The account part of ``/me``: every role the person holds, residents' included."""
     roles = [{"role": "resident", "area_id": user.home_grid_id}]
     roles += [
         {
@@ -23,6 +21,4 @@ def profile(user: User) -> dict:
         "roles": roles,
         "home_grid_id": user.home_grid_id,
         "phone": mask_phone(user.phone) if user.phone else None,
-        "points_balance": balance(user.id),
-        "unread_notifications": unread_count(user.id),
     }
