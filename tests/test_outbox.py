@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from server import clock
 from server.accounts.models import User
 from server.extensions import db
+from server.notification_kinds import KINDS, VALUE_SOURCES
 from server.notifications import sender
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
-from server.notifications.templates import KINDS, VALUE_SOURCES, fit_value
+from server.notifications.templates import fit_value
 from server.settings import ConfigError, load_settings
 from tests.conftest import act, post_wish
 

@@ -15,11 +15,11 @@ from server.accounts.models import User
 from server.areas.queries import get_area, review_required_for
 from server.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.extensions import db
-from server.notifications.operations import notify_wish_event
 from server.points.operations import award
 from server.uploads import operations as uploads
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
+from server.wishes.notifications import notify_wish_event
 
 # The states a grid worker may close from, and the resolutions each allows.
 _NOT_DONE = frozenset({"unresolved", "duplicate", "invalid"})
