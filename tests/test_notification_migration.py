@@ -1,5 +1,5 @@
 """Migration 0003 on a database with notifications in it: every row keeps what it was about and
-the event that caused it (and its outbox row), up and down, on SQLite and on PostgreSQL."""
+the event that caused it (and its outbox rows), up and down, on SQLite and on PostgreSQL."""
 
 import secrets
 from datetime import UTC, datetime
@@ -48,7 +48,7 @@ def migrated_app(app, tmp_path):
 
 def _rows_at_0002():
     """A claimed wish with its claim event, the owner's notification of it and its outbox row,
-    and a notification about nothing in particular."""
+    and a notification about nothing in particular whose outbox row was tried twice."""
     statements = [
         "INSERT INTO areas (id, level, name, path) VALUES (1, 'grid', '网格', '/1/')",
         "INSERT INTO users (id, openid, nickname, token_version, created_at) VALUES "
@@ -64,7 +64,8 @@ def _rows_at_0002():
         "(101, 2, 'wish_approved', NULL, NULL, '测试', '消息', :now)",
         "INSERT INTO outbox_messages (id, notification_id, user_id, template_id, data, status, attempts, "
         "credit_spent, next_attempt_at, created_at, updated_at) VALUES "
-        "(500, 100, 1, 'tpl', '{}', 'pending', 0, false, :now, :now, :now)",
+        "(500, 100, 1, 'tpl', '{}', 'pending', 0, false, :now, :now, :now), "
+        "(501, 101, 2, 'tpl', '{}', 'pending', 2, true, :now, :now, :now)",
     ]
     for statement in statements:
         db.session.execute(text(statement), {"now": NOW})
@@ -85,7 +86,11 @@ def test_upgrading_to_0003_keeps_each_notifications_wish_and_event_and_downgradi
             (100, "wish", 7, "wish_event:40"),
             (101, None, None, None),
         ]
-        assert db.session.execute(text("SELECT notification_id FROM outbox_messages")).scalar() == 100
+        outbox = db.session.execute(
+            text("SELECT id, notification_id, maybe_delivered FROM outbox_messages ORDER BY id")
+        )
+        # Tried before, unanswered or not (never stored): its credit must not come back.
+        assert [(row[0], row[1], bool(row[2])) for row in outbox] == [(500, 100, False), (501, 101, True)]
         db.session.commit()
 
         downgrade(revision="0002")

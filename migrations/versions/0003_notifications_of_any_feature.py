@@ -1,4 +1,5 @@
-"""notifications name their subject and event generically, not by foreign keys to wishes
+"""notifications name their subject and event generically, not by foreign keys to wishes;
+outbox rows remember whether an attempt may have reached WeChat
 
 Revision ID: 0003
 Revises: 0002
@@ -8,6 +9,9 @@ A notification's ``wish_id`` becomes ``subject_type = 'wish'`` and ``subject_id`
 ``event_id`` the ``event_key`` ``'wish_event:<id>'`` (the key server/wishes/notifications.py
 writes), unique with the person as the event id was. Downgrade turns wish rows back; rows
 about other subjects keep no wish or event there.
+
+``outbox_messages.maybe_delivered``: which earlier attempts went unanswered was never stored,
+so a row still to send that was tried before counts as maybe delivered (its credit is kept).
 """
 
 import sqlalchemy as sa
@@ -42,8 +46,20 @@ def upgrade():
         batch_op.drop_column("wish_id")
         batch_op.create_unique_constraint(op.f("uq_notifications_event_key_user_id"), ["event_key", "user_id"])
 
+    # The server default only fills the rows there are; the model sets the value on insert.
+    with op.batch_alter_table("outbox_messages") as batch_op:
+        batch_op.add_column(sa.Column("maybe_delivered", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.execute(
+        "UPDATE outbox_messages SET maybe_delivered = true WHERE attempts > 0 AND status IN ('pending', 'sending')"
+    )
+    with op.batch_alter_table("outbox_messages") as batch_op:
+        batch_op.alter_column("maybe_delivered", server_default=None)
+
 
 def downgrade():
+    with op.batch_alter_table("outbox_messages") as batch_op:
+        batch_op.drop_column("maybe_delivered")
+
     with op.batch_alter_table("notifications") as batch_op:
         batch_op.add_column(sa.Column("wish_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("event_id", sa.Integer(), nullable=True))

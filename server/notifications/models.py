@@ -68,6 +68,9 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     credit_spent: Mapped[bool] = mapped_column(default=False)
+    # An attempt ended without knowing whether WeChat took the message (no answer, or its
+    # sender died): the credit is then never given back (server/notifications/sender.py).
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Which claim holds the row: an outcome is recorded only by the sender that still holds it.
