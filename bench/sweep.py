@@ -122,8 +122,9 @@ def _claimed_notice(event, owners: dict[int, int], now) -> dict:
     return {
         "user_id": owners[event.wish_id],
         "kind": "wish_claimed",
-        "wish_id": event.wish_id,
-        "event_id": event.id,
+        "subject_type": "wish",
+        "subject_id": event.wish_id,
+        "event_key": f"wish_event:{event.id}",
         "title": "心愿已被认领",
         "body": "党员认领了您的心愿，会尽快与您联系。",
         "created_at": now,

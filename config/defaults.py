@@ -116,9 +116,10 @@ WECHAT_CODE_ENV_VERSION = "release"
 # Subscribe messages (server/notifications). Which version of the mini-program a message
 # opens: developer, trial or formal.
 WECHAT_MINIPROGRAM_STATE = "formal"
-# Notification kind (server/notifications/templates.py RULES) -> the subscribe template that
-# carries it: template_id, page ({wish_id} filled in), and data: keyword -> value source
-# (number, title, category, status, time, headline, body, note, actor, claimer). Values are
+# Notification kind (each feature's rules, e.g. server/wishes/notifications.py RULES) -> the
+# subscribe template that carries it: template_id, page ({subject_id}, or {wish_id} for a wish,
+# filled in), and data: keyword -> value source (time, headline, body for every kind; a wish's
+# number, title, category, status, note, actor, claimer). Values are
 # cut to each keyword type's limits. A kind left out is shown in the inbox only. These ids
 # are development stand-ins: production sets real ones from the mini-program console.
 _WISH_PROGRESS = {  # 心愿进度通知, for residents

@@ -2,6 +2,7 @@
 server.cli.prepare_database (`make run`, `make serve`) through flask_migrate.upgrade()."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -37,10 +38,39 @@ def skip_empty_autogenerate(context_, revision, directives):
 
 def run_migrations_online() -> None:
     options = {"process_revision_directives": skip_empty_autogenerate, **migrate.configure_args}
-    with migrate.db.engine.connect() as connection:
+    with migrate.db.engine.connect() as connection, _foreign_keys_checked_after(connection):
         context.configure(connection=connection, target_metadata=metadata, render_item=render_item, **options)
         with context.begin_transaction():
             context.run_migrations()
+            _refuse_broken_references(connection)
+
+
+@contextmanager
+def _foreign_keys_checked_after(connection):
+    """SQLite: foreign keys off while migrating. Batch mode copies a table and drops the old
+    one, and dropping a table that other rows refer to fails while they are on (the app turns
+    them on for every connection). SQLite ignores the pragma inside a transaction, so it is set
+    before the migrations' transaction, and back on before the connection returns to the pool."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def _refuse_broken_references(connection) -> None:
+    """What the foreign keys would have refused is refused here, before the migration commits."""
+    if connection.dialect.name != "sqlite":
+        return
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration left rows that refer to nothing: {broken[:5]}")
 
 
 def run_migrations_offline() -> None:

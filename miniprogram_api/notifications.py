@@ -10,6 +10,8 @@ from miniprogram_api.schemas import (
     SubscriptionsSchema,
 )
 from server.notifications import operations, queries
+from server.notifications.models import Notification
+from server.wishes.notifications import SUBJECT as WISH
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Inbox and subscribe messages")
 
@@ -21,7 +23,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="In
 def inbox(args):
     """The caller's notifications, newest first; ``unread=true`` for those not read yet."""
     items, next_cursor = queries.inbox(current_user().id, **args)
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [_shown(item) for item in items], "next_cursor": next_cursor}
 
 
 @blp.route("/notifications/read", methods=["POST"])
@@ -55,3 +57,18 @@ def accept_subscriptions(body):
     """Record the templates accepted in one ``wx.requestSubscribeMessage``: one send each."""
     operations.record_subscriptions(current_user(), body["template_ids"])
     return {"items": queries.subscriptions(current_user().id), "next_cursor": None}
+
+
+def _shown(notification: Notification) -> dict:
+    """An inbox row as the mini-program has always read it: ``wish_id`` names the wish the news
+    is about (None for news about anything else)."""
+    return {
+        "id": notification.id,
+        "kind": notification.kind,
+        "title": notification.title,
+        "body": notification.body,
+        "wish_id": notification.subject_id if notification.subject_type == WISH else None,
+        "read": notification.read,
+        "read_at": notification.read_at,
+        "created_at": notification.created_at,
+    }

@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 from miniprogram_api.blueprint import current_user
 from miniprogram_api.fields import Id, ShanghaiDateTime, TrimmedString
 from server import clock
-from server.notifications.templates import KINDS as NOTIFICATION_KINDS
+from server.notification_kinds import KINDS as NOTIFICATION_KINDS
 from server.points.models import REASONS
 from server.privacy import mask_phone
 from server.wishes import permissions

@@ -7,7 +7,7 @@ import os
 from limits import parse_many
 from marshmallow import Schema, ValidationError, fields, validate
 
-from server.notifications.templates import KINDS, VALUE_SOURCES
+from server.notification_kinds import KINDS, VALUE_SOURCES
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"

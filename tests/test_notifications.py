@@ -1,15 +1,21 @@
 """The inbox: who hears of what, reading and paging it, the unread count, subscribe credits."""
 
+import subprocess
+import sys
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.extensions import db
+from server.notifications import registry
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
-from server.notifications.templates import RULES
+from server.notifications.operations import Message, Subject, notify
 from server.wishes import operations
 from server.wishes.models import Wish
+from server.wishes.notifications import RULES
 from tests.conftest import act, post_wish
 
 PROGRESS = "dev-tpl-wish-progress"
@@ -322,3 +328,51 @@ def test_acceptances_must_name_configured_templates_three_at_most(world, templat
     assert "template_ids" in body["error"]["details"]
     items = world.resident.get("/api/v1/me/subscriptions")[1]["items"]
     assert all(item["credits"] == 0 for item in items)
+
+
+# -- any feature ------------------------------------------------------------------------------
+
+registry.register("test_notice", kinds=["test_notice_posted"], value_sources=["place"])
+
+
+def test_another_feature_notifies_through_the_same_inbox_and_outbox(app, world, monkeypatch):
+    templates = dict(app.config["WECHAT_SUBSCRIBE_TEMPLATES"])
+    templates["test_notice_posted"] = {
+        "template_id": PROGRESS,
+        "page": "pages/notice/detail?id={test_notice_id}&from={subject_id}",
+        "data": {"thing1": "place", "thing2": "headline", "time3": "time"},
+    }
+    monkeypatch.setitem(app.config, "WECHAT_SUBSCRIBE_TEMPLATES", templates)
+    resident, worker = world.user_id("resident"), world.user_id("worker")
+    with app.app_context():
+        notice = Message("test_notice_posted", [resident, worker, resident, None], "新通知", "红旗社区今晚停水。")
+        notify(Subject("test_notice", 5), [notice], {"place": "红旗社区"}, event="test_notice:5", actor_id=worker)
+        db.session.commit()
+        outbox = db.session.scalar(select(OutboxMessage).where(OutboxMessage.user_id == resident))
+        assert outbox.page == "pages/notice/detail?id=5&from=5"
+        assert (outbox.data["thing1"], outbox.data["thing2"]) == ("红旗社区", "新通知")
+
+        # The same event again: the database refuses a second row for the resident.
+        with pytest.raises(IntegrityError):
+            notify(Subject("test_notice", 5), [notice], {"place": "红旗社区"}, event="test_notice:5")
+        db.session.rollback()
+
+    (item,) = inbox(world.resident)["items"]
+    assert (item["kind"], item["title"], item["wish_id"]) == ("test_notice_posted", "新通知", None)
+    assert kinds(world.worker) == []  # the actor
+
+
+def test_a_kind_nobody_declared_for_the_subject_is_refused(app):
+    with app.app_context(), pytest.raises(ValueError, match="not declared"):
+        notify(Subject("test_notice", 1), [Message("wish_claimed", [1], "标题", "正文")], {}, event="x")
+
+
+def test_the_notifications_package_loads_without_the_wishes_feature():
+    """Activities, announcements and party membership bring their own rules: the package they
+    write through knows none of them."""
+    code = (
+        "import sys, server.notifications.operations, server.notifications.sender, server.notifications.queries; "
+        "print(sorted({m.split('.')[1] for m in sys.modules if m.startswith('server.') and m.count('.') > 1}))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "wishes" not in loaded, loaded

@@ -3,6 +3,7 @@ the attempt cap, keyword limits, concurrent senders and a crash between send and
 
 import os
 import re
+import socket
 import threading
 import time
 from collections import Counter
@@ -15,10 +16,12 @@ from sqlalchemy import func, select
 from server import clock
 from server.accounts.models import User
 from server.extensions import db
+from server.notification_kinds import KINDS, VALUE_SOURCES
 from server.notifications import sender
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
-from server.notifications.templates import KINDS, VALUE_SOURCES, fit_value
+from server.notifications.templates import fit_value
 from server.settings import ConfigError, load_settings
+from server.wechat import client
 from tests.conftest import act, post_wish
 
 PROGRESS = "dev-tpl-wish-progress"
@@ -262,7 +265,7 @@ def test_after_the_last_attempt_the_row_is_marked_failed(app, world, fake_wechat
     assert (row.status, row.attempts) == ("failed", 3)
     assert "45011" in row.last_error
     assert fake_wechat.app.calls[SEND_PATH] == 3
-    assert credits(app, world.user_id("resident")) == 0
+    assert credits(app, world.user_id("resident")) == 1  # rate limited every time: never taken
 
 
 def test_backoff_is_capped(app, world, fake_wechat, moving_clock, monkeypatch):
@@ -481,6 +484,142 @@ def test_flask_outbox_send_refuses_to_run_without_a_wechat_base(app, world, fake
     assert result.exit_code != 0
     assert "nothing was sent" in result.output
     assert resident_row(app, world).status == "pending"
+
+
+# -- giving the credit back ---------------------------------------------------------------
+
+
+def closed_port_url() -> str:
+    """A loopback address nothing listens on: connecting is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def give_up_after(app, monkeypatch, attempts: int) -> None:
+    monkeypatch.setitem(app.config, "OUTBOX_MAX_ATTEMPTS", attempts)
+
+
+@pytest.mark.parametrize("errcode", [-1, 45009, 45011])
+def test_a_message_given_up_on_busy_or_rate_limited_answers_gives_the_credit_back(
+    app, world, fake_wechat, moving_clock, monkeypatch, errcode
+):
+    give_up_after(app, monkeypatch, 2)
+    subscribe(world.resident, PROGRESS)
+    wish = approved_wish(world)
+    fake_wechat.app.fail_next(SEND_PATH, errcode, times=2)
+
+    assert send(app)["retry"] == 1
+    assert credits(app, world.user_id("resident")) == 0  # held for the retry
+    moving_clock(app.config["OUTBOX_RETRY_BASE_SECONDS"] + 1)
+    assert send(app)["failed"] == 1
+
+    # WeChat answered each time that it did not send: the acceptance is still the person's,
+    # and the next message uses it.
+    assert credits(app, world.user_id("resident")) == 1
+    act(world.member, wish["id"], "claim")
+    assert send(app)["sent"] == 1
+    assert [m["data"]["phrase3"]["value"] for m in sent_to(fake_wechat, "resident")] == ["已认领"]
+    assert credits(app, world.user_id("resident")) == 0
+
+
+def test_a_message_given_up_on_a_refused_connection_gives_the_credit_back(app, world, fake_wechat, monkeypatch):
+    give_up_after(app, monkeypatch, 1)
+    subscribe(world.resident, PROGRESS)
+    approved_wish(world)
+    with app.app_context():
+        client.check_text("你好", openid="resident", scene=2)  # the access token is cached: the send goes first
+    monkeypatch.setitem(app.config, "WECHAT_API_BASE", closed_port_url())
+
+    assert send(app)["failed"] == 1
+
+    assert "unreachable" in resident_row(app, world).last_error
+    assert fake_wechat.app.calls["/cgi-bin/stable_token"] == 1  # the send itself was refused
+    assert credits(app, world.user_id("resident")) == 1
+
+
+def test_a_message_never_sent_for_want_of_an_access_token_gives_the_credit_back(app, world, fake_wechat, monkeypatch):
+    give_up_after(app, monkeypatch, 1)
+    monkeypatch.setitem(app.config, "WECHAT_READ_TIMEOUT_SECONDS", 0.2)
+    subscribe(world.resident, PROGRESS)
+    approved_wish(world)
+    fake_wechat.app.expire_token()  # the send is refused (42001) and a new token is fetched...
+    fake_wechat.app.fail_next("/cgi-bin/stable_token", delay=0.6)  # ...with no answer in time
+
+    assert send(app)["failed"] == 1
+
+    assert fake_wechat.app.calls[SEND_PATH] == 1  # the refused one; the second never went out
+    assert credits(app, world.user_id("resident")) == 1
+
+
+def test_a_message_given_up_after_a_read_timeout_keeps_the_credit_spent(app, world, fake_wechat, monkeypatch):
+    give_up_after(app, monkeypatch, 1)
+    monkeypatch.setitem(app.config, "WECHAT_READ_TIMEOUT_SECONDS", 0.2)
+    subscribe(world.resident, PROGRESS)
+    approved_wish(world)
+    fake_wechat.app.fail_next(SEND_PATH, delay=0.6)
+
+    assert send(app)["failed"] == 1
+
+    assert credits(app, world.user_id("resident")) == 0
+    # Why: the slow answer was a success. WeChat spent the person's acceptance on it, and a
+    # credit given back would let a second message through that nobody accepted.
+    deadline = time.monotonic() + 5
+    while not sent_to(fake_wechat, "resident") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(sent_to(fake_wechat, "resident")) == 1
+
+
+@pytest.mark.parametrize("last_errcode", [-1, 47003])
+def test_a_read_timeout_on_an_earlier_attempt_keeps_the_credit_spent_whatever_ends_the_message(
+    app, world, fake_wechat, moving_clock, monkeypatch, last_errcode
+):
+    give_up_after(app, monkeypatch, 2)
+    monkeypatch.setitem(app.config, "WECHAT_READ_TIMEOUT_SECONDS", 0.2)
+    subscribe(world.resident, PROGRESS)
+    approved_wish(world)
+    fake_wechat.app.fail_next(SEND_PATH, delay=0.6)
+    fake_wechat.app.fail_next(SEND_PATH, last_errcode)
+
+    assert send(app)["retry"] == 1
+    moving_clock(app.config["OUTBOX_RETRY_BASE_SECONDS"] + 1)
+    assert send(app)["failed"] == 1
+
+    assert credits(app, world.user_id("resident")) == 0
+
+
+def test_a_message_taken_over_from_a_sender_that_died_keeps_the_credit_spent(
+    app, world, fake_wechat, moving_clock, monkeypatch
+):
+    give_up_after(app, monkeypatch, 2)
+    queue_messages(app, world, 1, credit=1)
+    with app.app_context():
+        (claimed,) = sender.claim(10)
+        assert sender.deliver(claimed).status == "sent"
+        # ...and the process dies before recording it.
+    moving_clock(app.config["OUTBOX_LEASE_SECONDS"] + 1)
+    fake_wechat.app.fail_next(SEND_PATH, -1)
+
+    assert send(app)["failed"] == 1
+
+    assert len(fake_wechat.app.sent_messages) == 1  # the dead sender's message did arrive
+    assert credits(app, world.user_id("resident")) == 0
+
+
+def test_a_credit_given_back_is_given_back_once(app, world, fake_wechat, monkeypatch):
+    give_up_after(app, monkeypatch, 1)
+    queue_messages(app, world, 1, credit=1)
+    fake_wechat.app.fail_next(SEND_PATH, -1)
+    with app.app_context():
+        (claimed,) = sender.claim(10)
+        outcome = sender.deliver(claimed)
+        assert sender.record(claimed, outcome) is True
+        assert sender.record(claimed, outcome) is False  # the same outcome again changes nothing
+
+    assert credits(app, world.user_id("resident")) == 1
+    assert send(app)["claimed"] == 0
+    assert credits(app, world.user_id("resident")) == 1
 
 
 # -- settings --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """idempotency records are purged by age (an index on created_at)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01 08:30:00
 
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 08:30:00
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

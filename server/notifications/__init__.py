@@ -1,6 +1,7 @@
-"""Notifications: the in-app inbox and the outbox of WeChat subscribe messages.
+"""Notifications: the in-app inbox and the outbox of WeChat subscribe messages, for any feature.
 
-Who hears what is one table (``templates.RULES``); a wish transition calls
-``operations.notify_wish_event`` in its own transaction; ``sender.send_due`` delivers the
-outbox later, from a job, never inside a user's request.
+A feature keeps who hears what next to itself (server/wishes/notifications.py), registers its
+kinds (``registry``) and calls ``operations.notify`` in its own transaction; ``sender.send_due``
+delivers the outbox later, from a job, never inside a user's request. Nothing here imports a
+feature.
 """

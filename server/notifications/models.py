@@ -13,12 +13,12 @@ OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "no_credit", "refused
 
 
 class Notification(db.Model):
-    """One inbox row per person per event."""
+    """One inbox row per person per event, about one subject of any feature."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         # One row per person per event, whatever retries or rules do.
-        UniqueConstraint("event_id", "user_id"),
+        UniqueConstraint("event_key", "user_id"),
         # Keyset paging newest first, all and unread only; the unread count.
         Index("ix_notifications_user_id_id", "user_id", "id"),
         Index("ix_notifications_user_id_read_at_id", "user_id", "read_at", "id"),
@@ -27,9 +27,12 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(32))
-    wish_id: Mapped[int | None] = mapped_column(ForeignKey("wishes.id"))
-    # The timeline event that caused it (None for notifications about other things, later).
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("wish_events.id"))
+    # What it is about, named by its feature ("wish", 42); no foreign key, as any feature's
+    # rows may be the subject.
+    subject_type: Mapped[str | None] = mapped_column(String(32))
+    subject_id: Mapped[int | None]
+    # The event that caused it, named by its feature ("wish_event:42").
+    event_key: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(String(500))
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -65,6 +68,9 @@ class OutboxMessage(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     credit_spent: Mapped[bool] = mapped_column(default=False)
+    # An attempt ended without knowing whether WeChat took the message (no answer, or its
+    # sender died): the credit is then never given back (server/notifications/sender.py).
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Which claim holds the row: an outcome is recorded only by the sender that still holds it.

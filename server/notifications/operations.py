@@ -1,72 +1,108 @@
-"""State changes of notifications: write them for a wish event, mark them read, record the
-subscribe acceptances a person gave. Functions flush; the request or job commits."""
+"""State changes of notifications: write them for an event of any feature, mark them read,
+record the subscribe acceptances a person gave. Functions flush; the request or job commits.
+
+A feature decides who hears what (its rules and audiences live next to it, as in
+server/wishes/notifications.py) and calls ``notify``; this package knows no feature.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from server import clock
-from server.accounts.models import RoleGrant, User
-from server.areas.models import Area, path_ids
+from server.accounts.models import User
 from server.dbtypes import insert_ignoring_duplicates
 from server.errors import Unprocessable
 from server.extensions import db
-from server.notifications import templates
+from server.notifications import registry, templates
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.notifications.queries import configured_templates
-from server.notifications.templates import CLAIMER, COMMUNITY_ADMINS, FORMER_CLAIMER, GRID_WORKERS, OWNER, RULES
-from server.wishes.models import Wish, WishEvent
 
-NOTE_IN_BODY = 60  # characters of a reason or comment quoted in a notification
+# The inbox columns' lengths.
+TITLE_LIMIT = 32
+BODY_LIMIT = 500
 
 
-def notify_wish_event(wish: Wish, event: WishEvent) -> list[Notification]:
-    """Write the inbox rows (and outbox rows where a template is configured) for ``event``.
+@dataclass(frozen=True)
+class Subject:
+    """What notifications are about: a feature's row by type and id, ``Subject("wish", 42)``."""
 
-    Runs inside the transition's transaction; the actor is never told of their own action,
-    and each person hears of one event once.
+    type: str
+    id: int
+
+
+@dataclass(frozen=True)
+class Message:
+    """One kind of news, already worded, for some people (None entries are skipped)."""
+
+    kind: str
+    recipients: Sequence[int | None]
+    title: str
+    body: str
+
+
+def notify(
+    subject: Subject,
+    messages: Sequence[Message],
+    context: dict,
+    *,
+    event: str,
+    actor_id: int | None = None,
+    at: datetime | None = None,
+) -> list[Notification]:
+    """Write the inbox rows for one ``event`` about ``subject`` (and an outbox row for each kind
+    with a subscribe template in ``WECHAT_SUBSCRIBE_TEMPLATES``); flush.
+
+    ``event`` names what happened, unique across features (``"wish_event:42"``). The actor is
+    never told of their own action, and each person hears of one event once: the first message
+    that reaches them wins (so list personal audiences first), and the database's unique
+    (event, person) keeps it so whatever retries do. ``context`` fills the template keywords,
+    with ``time`` (``at``), ``headline`` and ``body`` added here.
     """
-    rules = [rule for rule in RULES.get(event.action, ()) if rule.applies(event)]
-    if not rules:
-        return []
-    heard = {event.actor_id} if event.actor_id is not None else set()
+    heard = {actor_id} if actor_id is not None else set()
     recipients = []
-    for rule in rules:
-        for user_id in _audience(rule.audience, wish, event):
+    for message in messages:
+        registry.check(message.kind, subject.type)
+        for user_id in message.recipients:
             if user_id is not None and user_id not in heard:
                 heard.add(user_id)
-                recipients.append((rule, user_id))
+                recipients.append((message, user_id))
     if not recipients:
         return []
 
-    context = _context(wish, event)
+    at = at or clock.now()
     subscribe = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
     notifications = []
-    for rule, user_id in recipients:
-        title, body = rule.render(context)
+    for message, user_id in recipients:
+        title, body = templates.cut(message.title, TITLE_LIMIT), templates.cut(message.body, BODY_LIMIT)
         notification = Notification(
             user_id=user_id,
-            kind=rule.kind,
-            wish_id=wish.id,
-            event_id=event.id,
+            kind=message.kind,
+            subject_type=subject.type,
+            subject_id=subject.id,
+            event_key=event,
             title=title,
             body=body,
-            created_at=event.created_at,
+            created_at=at,
         )
         db.session.add(notification)
         notifications.append(notification)
-        spec = subscribe.get(rule.kind)
+        spec = subscribe.get(message.kind)
         if spec:
             db.session.add(
                 OutboxMessage(
                     notification=notification,
                     user_id=user_id,
                     template_id=spec["template_id"],
-                    page=templates.render_page(spec.get("page"), wish.id),
-                    data=templates.render_data(spec["data"], {**context, "headline": title, "body": body}),
+                    page=templates.render_page(spec.get("page"), subject.type, subject.id),
+                    data=templates.render_data(spec["data"], {**context, "time": at, "headline": title, "body": body}),
                     status="pending",
-                    next_attempt_at=event.created_at,
-                    created_at=event.created_at,
-                    updated_at=event.created_at,
+                    next_attempt_at=at,
+                    created_at=at,
+                    updated_at=at,
                 )
             )
     db.session.flush()
@@ -99,65 +135,3 @@ def record_subscriptions(user: User, template_ids: list[str]) -> None:
             .values(credits=SubscribeCredit.credits + 1, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-
-
-# -- who and what ---------------------------------------------------------------------------
-
-
-def _audience(audience: str, wish: Wish, event: WishEvent) -> list[int | None]:
-    if audience == OWNER:
-        return [wish.owner_id]
-    if audience == CLAIMER:
-        return [wish.claimer_id]
-    if audience == FORMER_CLAIMER:
-        return [event.previous_claimer_id]
-    if audience == GRID_WORKERS:
-        return _grid_worker_ids(wish)
-    if audience == COMMUNITY_ADMINS:
-        return _community_admin_ids(wish)
-    raise ValueError(f"unknown audience {audience!r}")
-
-
-def _grid_worker_ids(wish: Wish) -> list[int]:
-    """Holders of a grid worker grant on the wish's grid or a node above it."""
-    area_ids = path_ids(wish.area_path)
-    return list(
-        db.session.scalars(
-            select(RoleGrant.user_id)
-            .where(RoleGrant.role == "grid_worker", RoleGrant.area_id.in_(area_ids))
-            .distinct()
-            .order_by(RoleGrant.user_id)
-        )
-    )
-
-
-def _community_admin_ids(wish: Wish) -> list[int]:
-    """Holders of an admin grant on the community node above the wish's grid."""
-    area_ids = path_ids(wish.area_path)
-    return list(
-        db.session.scalars(
-            select(RoleGrant.user_id)
-            .join(Area, Area.id == RoleGrant.area_id)
-            .where(RoleGrant.role == "admin", RoleGrant.area_id.in_(area_ids), Area.level == "community")
-            .distinct()
-            .order_by(RoleGrant.user_id)
-        )
-    )
-
-
-def _context(wish: Wish, event: WishEvent) -> dict:
-    actor = db.session.get(User, event.actor_id) if event.actor_id is not None else None
-    claimer = db.session.get(User, wish.claimer_id) if wish.claimer_id is not None else None
-    note = " ".join((event.note or "").split())
-    return {
-        "number": wish.number or "",
-        "title": wish.title,
-        "category": wish.category_name,
-        "status": templates.STATUS_NAMES.get(event.to_status, event.to_status),
-        "time": event.created_at,
-        "note": (note if len(note) <= NOTE_IN_BODY else note[: NOTE_IN_BODY - 1] + "…") or "无",
-        "actor": actor.nickname if actor else "系统",
-        "claimer": claimer.nickname if claimer else "",
-        "stars": wish.stars or "",
-        "resolution": templates.RESOLUTION_NAMES.get(wish.resolution or "", "已关闭"),
-    }

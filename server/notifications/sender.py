@@ -12,6 +12,11 @@ Three steps, each its own transaction, and the sending outside any:
 A sender that dies between 2 and 3 leaves the row ``sending``; when its lease runs out the
 row is due again and sent once more: at most one duplicate, never a lost message. Run from a
 job or ``flask outbox send`` in its own app context, never inside a user's request.
+
+The credit a row spent is held through its retries and given back, once, when the row fails
+for good and WeChat certainly never took it: every attempt was answered with a refusal (busy,
+rate limited, a bad request) or never reached WeChat. When any attempt may have arrived (no
+answer came, or its sender died) the credit stays spent (``maybe_delivered``).
 """
 
 import logging
@@ -21,14 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from server import clock
 from server.accounts.models import User
 from server.extensions import db
 from server.notifications.models import OutboxMessage, SubscribeCredit
 from server.wechat import client
-from server.wechat.errors import InvalidRequest, RefusedByUser, WeChatError
+from server.wechat.errors import InvalidRequest, NoAnswer, RefusedByUser, WeChatError
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +52,7 @@ class Claimed:
     page: str | None
     data: dict
     attempts: int
+    maybe_delivered: bool  # an earlier attempt may have reached the person
     lease_until: datetime
     lease_token: str
 
@@ -56,7 +62,8 @@ class Outcome:
     status: str  # sent | refused | failed | pending (to retry after retry_in)
     error: str | None = None
     retry_in: timedelta | None = None
-    refund: bool = False  # WeChat refused the request itself: the acceptance is still unused
+    refund: bool = False  # final, and WeChat never took it: the acceptance is still unused
+    maybe_delivered: bool = False  # this attempt got no answer: WeChat may have taken it
 
 
 def send_due(batch_size: int | None = None) -> dict[str, int]:
@@ -94,8 +101,8 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
     now = clock.now()
     lease_until = now + timedelta(seconds=config["OUTBOX_LEASE_SECONDS"])
     token = secrets.token_hex(8)
-    # Pending rows whose time has come, and sending rows whose lease ran out (their sender died):
-    # a sending row's next_attempt_at is its lease's end.
+    # Pending rows whose time has come, and sending rows whose lease ran out (their sender died,
+    # perhaps after sending: maybe delivered): a sending row's next_attempt_at is its lease's end.
     due = (OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.next_attempt_at <= now)
     pick = select(OutboxMessage.id).where(*due).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
     pick = pick.limit(batch_size)
@@ -120,6 +127,7 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             lease_token=token,
             next_attempt_at=lease_until,
             attempts=OutboxMessage.attempts + 1,
+            maybe_delivered=or_(OutboxMessage.maybe_delivered, OutboxMessage.status == "sending"),
             updated_at=now,
         )
         .returning(
@@ -130,6 +138,7 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             OutboxMessage.data,
             OutboxMessage.attempts,
             OutboxMessage.credit_spent,
+            OutboxMessage.maybe_delivered,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -174,6 +183,7 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             page=row.page,
             data=row.data,
             attempts=row.attempts,
+            maybe_delivered=row.maybe_delivered,
             lease_until=lease_until,
             lease_token=token,
         )
@@ -196,12 +206,17 @@ def deliver(message: Claimed) -> Outcome:
         return Outcome("refused", error=_describe(exc))
     except InvalidRequest as exc:
         log.error("outbox %s refused by WeChat, not retried: %s", message.id, _describe(exc))
-        return Outcome("failed", error=_describe(exc), refund=True)
-    except WeChatError as exc:  # busy, rate limited, unreachable, token trouble: try again later
+        return Outcome("failed", error=_describe(exc), refund=not message.maybe_delivered)
+    except NoAnswer as exc:
+        # A read timeout or a dropped answer: WeChat may have sent it and spent the person's
+        # one acceptance. Tried again all the same (a duplicate beats a lost message), but the
+        # credit is never given back: that would let through a second message nobody accepted.
+        return _retry_or_fail(message, _describe(exc), maybe_delivered=True)
+    except WeChatError as exc:  # answered busy, rate limited or token refused, or never reached
         return _retry_or_fail(message, _describe(exc))
     except Exception as exc:  # a bug must not take the batch down; the attempt cap still applies
         log.exception("outbox %s: unexpected error while sending", message.id)
-        return _retry_or_fail(message, f"unexpected: {exc.__class__.__name__}")
+        return _retry_or_fail(message, f"unexpected: {exc.__class__.__name__}", maybe_delivered=True)
     return Outcome("sent")
 
 
@@ -221,6 +236,9 @@ def record(message: Claimed, outcome: Outcome) -> bool:
         values["next_attempt_at"] = now + outcome.retry_in
     if outcome.refund:
         values["credit_spent"] = False
+    if outcome.maybe_delivered:
+        values["maybe_delivered"] = True
+    # Held rows only: a final outcome ends the hold, so its credit is given back once.
     stored = _update_held(message, **values)
     if stored and outcome.refund:
         db.session.execute(
@@ -298,13 +316,16 @@ def _finish(ids: list[int], **values) -> None:
     )
 
 
-def _retry_or_fail(message: Claimed, error: str) -> Outcome:
+def _retry_or_fail(message: Claimed, error: str, *, maybe_delivered: bool = False) -> Outcome:
+    """Again later, or ``failed`` after the last attempt: with the credit given back only if no
+    attempt may have reached WeChat."""
     config = current_app.config
     if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
         log.warning("outbox %s failed after %s attempts: %s", message.id, message.attempts, error)
-        return Outcome("failed", error=error)
+        never_taken = not (maybe_delivered or message.maybe_delivered)
+        return Outcome("failed", error=error, refund=never_taken, maybe_delivered=maybe_delivered)
     delay = min(config["OUTBOX_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1), config["OUTBOX_RETRY_MAX_SECONDS"])
-    return Outcome("pending", error=error, retry_in=timedelta(seconds=delay))
+    return Outcome("pending", error=error, retry_in=timedelta(seconds=delay), maybe_delivered=maybe_delivered)
 
 
 def _describe(exc: WeChatError) -> str:

@@ -12,9 +12,18 @@ from dataclasses import dataclass
 
 import requests
 from flask import current_app
+from urllib3.exceptions import NewConnectionError
 
 from server.wechat import tokens
-from server.wechat.errors import ContentRisky, InvalidRequest, TokenExpired, WeChatBusy, WeChatError, error_for
+from server.wechat.errors import (
+    ContentRisky,
+    InvalidRequest,
+    NoAnswer,
+    NotSent,
+    TokenExpired,
+    WeChatError,
+    error_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +51,16 @@ def _send(method: str, path: str, *, params=None, body=None, image: bool = False
         response = _http.request(method, url, params=params, data=data, headers=headers, timeout=timeout)
     except requests.RequestException as exc:
         log.warning("wechat %s unreachable: %s", path, exc.__class__.__name__)
-        raise WeChatBusy(-1, f"unreachable: {exc.__class__.__name__}") from exc
+        failure = NotSent if _never_connected(exc) else NoAnswer
+        raise failure(-1, f"unreachable: {exc.__class__.__name__}") from exc
     if image and response.ok and response.headers.get("Content-Type", "").startswith("image/"):
         return response.content
     try:
         answer = response.json()
     except ValueError:
+        # Most likely a proxy's error page: what stood behind it may have done the work.
         log.warning("wechat %s answered HTTP %s without JSON", path, response.status_code)
-        raise WeChatBusy(-1, f"HTTP {response.status_code} without JSON") from None
+        raise NoAnswer(-1, f"HTTP {response.status_code} without JSON") from None
     errcode = answer.get("errcode", 0) if isinstance(answer, dict) else -1
     if errcode:
         errmsg = answer.get("errmsg", "")
@@ -58,6 +69,16 @@ def _send(method: str, path: str, *, params=None, body=None, image: bool = False
     if image:
         raise WeChatError(-1, "expected an image")
     return answer
+
+
+def _never_connected(exc: requests.RequestException) -> bool:
+    """No connection was made, so nothing was sent: refused, no route, no such host, or the
+    connect timed out. Anything later (a read timeout, a connection dropped mid-answer) may
+    have come after WeChat received the call."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
 
 
 def _fetch_stable_token() -> tuple[str, int]:
@@ -76,13 +97,22 @@ def _fetch_stable_token() -> tuple[str, int]:
 
 def _with_token(method: str, path: str, *, body=None, image: bool = False):
     """Call with the shared access token; if WeChat refuses the token, replace it and retry once."""
-    token = tokens.get_token(_fetch_stable_token)
+    token = _token()
     try:
         return _send(method, path, params={"access_token": token}, body=body, image=image)
     except TokenExpired:
         tokens.drop_token(token)
-        fresh = tokens.get_token(_fetch_stable_token)
+        fresh = _token()
         return _send(method, path, params={"access_token": fresh}, body=body, image=image)
+
+
+def _token() -> str:
+    """The shared access token. A token fetch left unanswered is, for the call that needed
+    the token, a call never made."""
+    try:
+        return tokens.get_token(_fetch_stable_token)
+    except NoAnswer as exc:
+        raise NotSent(exc.errcode, f"no access token: {exc.errmsg}") from exc
 
 
 # -- the calls the product makes ---------------------------------------------------------------

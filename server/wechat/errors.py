@@ -26,6 +26,16 @@ class WeChatBusy(WeChatError):
     """WeChat is busy, timed out or could not be reached; worth trying again later."""
 
 
+class NotSent(WeChatBusy):
+    """The call never reached WeChat (connection refused, connect timeout, no access token to
+    make it with): WeChat certainly did nothing."""
+
+
+class NoAnswer(WeChatBusy):
+    """The call went out but no usable answer came back (read timeout, dropped connection, a
+    gateway's error page): WeChat may have done what was asked."""
+
+
 class RefusedByUser(WeChatError):
     """The user has not accepted (or has used up) this subscribe-message template."""
 

@@ -16,12 +16,12 @@ from server.accounts.models import User
 from server.areas.queries import get_area, review_required_for
 from server.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.extensions import db
-from server.notifications.operations import notify_wish_event
 from server.points.operations import award
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
+from server.wishes.notifications import notify_wish_event
 from server.wishes.photos import attach_photos, wishes_using
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.

@@ -1,0 +1,10 @@
+"""Every feature's notifications module, imported in one place so the kinds and keyword value
+sources they register (server.notifications.registry) are all known: settings validate
+WECHAT_SUBSCRIBE_TEMPLATES against them and the API documents the kinds. Feature packages
+add their notifications module here, as they add their models to server/models.py."""
+
+from server.notifications import registry
+from server.wishes import notifications as wishes  # noqa: F401
+
+KINDS = registry.kinds()
+VALUE_SOURCES = registry.value_sources()
