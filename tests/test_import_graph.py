@@ -65,9 +65,7 @@ def _cycle(graph) -> list[str] | None:
 def test_no_feature_package_imports_another_that_imports_it_back():
     graph = _graph()
     cycle = _cycle(graph)
-    assert cycle is None, " -> ".join(cycle) + "; via " + ", ".join(
-        graph[a][b] for a, b in itertools.pairwise(cycle)
-    )
+    assert cycle is None, " -> ".join(cycle) + "; via " + ", ".join(graph[a][b] for a, b in itertools.pairwise(cycle))
 
 
 def test_no_feature_package_imports_the_api_the_scheduler_or_the_console():
