@@ -17,9 +17,9 @@ from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
 from server.errors import ErrorSchema, Unauthorized, Unprocessable
 from server.extensions import db
+from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
-REPLAY_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,128}$"  # visible ASCII: it is echoed in logs and stored
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
 
@@ -92,7 +92,8 @@ class Blueprint(flask_smorest.Blueprint):
         """Count the request against ``limit`` where this decorator sits, 429 beyond it.
 
         Put it under ``login_required`` when the limit counts per user, and under ``writes``
-        so that a replayed answer is neither counted nor refused.
+        so that a replayed answer is never refused; the limit's ``counts`` leaves uncounted the
+        replays ``writes`` answers after the view ran (a race with one Idempotency-Key, lost).
         """
 
         def decorator(func):

@@ -3,10 +3,14 @@ or (REDIS_URL) in Redis, shared by every app instance; beyond a limit 429 in the
 shape with Retry-After, before any work is done."""
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
+from werkzeug.serving import make_server
 
 from server import clock
 from server.extensions import db
@@ -30,7 +34,7 @@ def limited(request, make_app):
     backend = dict(LIMITS)
     if request.param == "redis":
         backend["REDIS_URL"] = request.getfixturevalue("redis_url")
-    return lambda **overrides: make_app(**backend, **overrides)
+    return lambda **overrides: make_app(**{**backend, **overrides})
 
 
 def _login(client, code: str, environ=HERE):
@@ -111,6 +115,39 @@ def test_a_replayed_post_is_neither_counted_nor_refused(limited, world):
     assert replay_at_the_limit.status_code == 201
     assert replay_at_the_limit.get_json() == first.get_json()
     assert post("k3").status_code == 429
+
+
+@contextmanager
+def _serving(app):
+    """``app`` behind a real multi-threaded HTTP server on a free loopback port; its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_parallel_replays_of_one_post_cost_one_post_of_the_limit(limited, world):
+    app = limited(RATELIMIT_WISH_POST="10/hour")
+    headers = {"Authorization": f"Bearer {world.resident.token}", "Idempotency-Key": "sent-ten-times"}
+    barrier = threading.Barrier(10)
+
+    def send(_):
+        with requests.Session() as session:
+            barrier.wait()
+            return session.post(f"{base_url}{WISHES}", json=VALID_WISH, headers=headers, timeout=30)
+
+    with _serving(app) as base_url, ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(send, range(10)))
+
+    assert [answer.status_code for answer in answers] == [201] * 10
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    # The one wish they created is the one post they cost: nine more pass, the eleventh is refused.
+    resident = ApiClient(app.test_client(), world.resident.token)
+    assert [resident.post(WISHES, VALID_WISH)[0] for _ in range(10)] == [201] * 9 + [429]
 
 
 def test_refused_posts_do_not_use_up_the_limit(limited, world):

@@ -5,7 +5,8 @@ way every process of a deployment shares them. Each app has its own Limiter, as 
 Api: flask-limiter keeps the storage and the on/off switch on the instance, and the tests run
 several apps in one process. A limit is checked where its decorator sits in the view's stack
 (``Blueprint.rate_limited``), so posts are counted per signed-in user and after the
-Idempotency-Key replay, which therefore never counts and is never refused.
+Idempotency-Key replay, which therefore is never refused; and a limit counts only the answers
+its ``counts`` accepts, so no replayed answer is ever counted.
 """
 
 import logging
@@ -15,13 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from server.errors import error_response
 from server.extensions import db
+from server.idempotency import REPLAY_HEADER
 from server.ratelimits.storage import SCHEME
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,8 @@ class RateLimit:
     name: str  # part of every counter key: renaming one restarts its counts
     setting: str  # the config key holding the rates, e.g. "10/hour;30/day"
     key: Callable[[], str]  # whom the request counts against
-    only_successes: bool = False  # count only 2xx answers, checked before the view all the same
+    # Which answers count (None: every request). Either way the limit is checked before the view.
+    counts: Callable[[Response], bool] | None = None
 
 
 def _client_ip() -> str:
@@ -47,10 +50,16 @@ def _signed_in_user() -> str:
     return f"user:{g.user.id}"
 
 
+def _created(response: Response) -> bool:
+    """A 2xx answer that did the work. A replay did not, also when it answers a request that
+    raced the first one with its Idempotency-Key and lost (Blueprint.writes)."""
+    return 200 <= response.status_code < 300 and REPLAY_HEADER not in response.headers
+
+
 # A wx.login code is chosen by the caller and single-use, so a count per code bounds nothing:
 # the address is the only thing a login attempt cannot vary freely.
 LOGIN = RateLimit("login", "RATELIMIT_LOGIN", _client_ip)
-WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, only_successes=True)
+WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 
 
 def init_app(app: Flask) -> None:
@@ -78,10 +87,6 @@ def init_app(app: Flask) -> None:
 def check(limit: RateLimit, func, *args, **kwargs):
     """Count this request against ``limit`` and run ``func``; RateLimitExceeded beyond it."""
     return current_app.extensions["ratelimits"].guard(limit)(func, *args, **kwargs)
-
-
-def _succeeded(response) -> bool:
-    return 200 <= response.status_code < 300
 
 
 class _Guards:
@@ -113,7 +118,7 @@ class _Guards:
             lambda: current_app.config[limit.setting],
             scope=limit.name,
             key_func=limit.key,
-            deduct_when=_succeeded if limit.only_successes else None,
+            deduct_when=limit.counts,
         )(passthrough)
 
 
