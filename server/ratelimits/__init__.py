@@ -1,4 +1,4 @@
-"""Rate limits with flask-limiter: login attempts per client IP, posted wishes per user.
+"""Rate limits with flask-limiter: failed logins per client IP and per code, posted wishes per user.
 
 The counters live in Redis when REDIS_URL is set, else in our database (storage.py); either
 way every process of a deployment shares them. Each app has its own Limiter, as it has its own
@@ -9,6 +9,7 @@ Idempotency-Key replay, which therefore is never refused; and a limit counts onl
 its ``counts`` accepts, so no replayed answer is ever counted.
 """
 
+import hashlib
 import logging
 import math
 import threading
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
@@ -56,9 +57,24 @@ def _created(response: Response) -> bool:
     return 200 <= response.status_code < 300 and REPLAY_HEADER not in response.headers
 
 
-# A wx.login code is chosen by the caller and single-use, so a count per code bounds nothing:
-# the address is the only thing a login attempt cannot vary freely.
-LOGIN = RateLimit("login", "RATELIMIT_LOGIN", _client_ip)
+def _login_code() -> str:
+    # Checked below @arguments (miniprogram_api/accounts.py): the body is a login with its code.
+    return "code:" + hashlib.sha256(request.get_json()["code"].encode()).hexdigest()
+
+
+def _failed_login(response: Response) -> bool:
+    """WeChat refused the code (401), or the body was no login at all (400, 415, 422)."""
+    return response.status_code in (400, 401, 415, 422)
+
+
+# Only WeChat issues wx.login codes, each to a person in our mini-program and good for one
+# login, so a login that succeeds is a real resident: successes are never counted, as hundreds
+# of residents may share one address (a community hall's Wi-Fi, a carrier's NAT). Failures are
+# what guessing and broken clients make, most of them a call to WeChat: they count per address,
+# and a failed code sent again counts per code as well, so a client stuck retrying one code is
+# refused by that code's limit before it uses up its neighbours' failures.
+LOGIN_FAILED = RateLimit("login_failed", "RATELIMIT_LOGIN_FAILED", _client_ip, counts=_failed_login)
+LOGIN_CODE_FAILED = RateLimit("login_code_failed", "RATELIMIT_LOGIN_CODE_FAILED", _login_code, counts=_failed_login)
 WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 
 
