@@ -25,6 +25,10 @@ class AppError(Exception):
         self.details = details or {}
 
 
+class BadRequest(AppError):
+    """The request cannot be read at all (as opposed to a field that fails: Unprocessable)."""
+
+
 class Unauthorized(AppError):
     status, code, message = 401, "unauthorized", "请先登录"
 

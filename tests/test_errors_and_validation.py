@@ -147,3 +147,56 @@ def test_health_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "ok"
+
+
+DEEP_BODIES = {
+    "arrays": "[" * 1000 + "]" * 1000,
+    "objects": '{"a":' * 1000 + "1" + "}" * 1000,
+    "never closed": "[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("shape", DEEP_BODIES)
+def test_json_nested_too_deep_is_a_400_before_any_work(app, world, fake_wechat, shape):
+    json_body = {"Content-Type": "application/json"}
+    logins_before = fake_wechat.app.calls["/sns/jscode2session"]
+
+    login = world.resident.client.post("/api/v1/auth/login", data=DEEP_BODIES[shape], headers=json_body)
+    post = world.resident.client.post(
+        "/api/v1/wishes", data=DEEP_BODIES[shape], headers={**world.resident._headers(None), **json_body}
+    )
+
+    for response in (login, post):
+        assert response.status_code == 400
+        _assert_error_shape(response.get_json(), "json_too_deep")
+        assert response.get_json()["error"]["message"] == "请求内容嵌套过深"
+    assert fake_wechat.app.calls["/sns/jscode2session"] == logins_before
+    assert _wish_count(app) == 0
+
+
+def test_brackets_inside_json_strings_are_text_not_nesting(world):
+    description = '["引号\\"里的括号"' + "[" * 600
+    status, wish = world.resident.post("/api/v1/wishes", {**VALID_WISH, "description": description})
+    assert status == 201
+    assert world.resident.get(f"/api/v1/wishes/{wish['id']}")[1]["description"] == description
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**20])
+def test_ids_beyond_the_database_columns_are_404_or_422_never_500(world, wish_in, number):
+    # PostgreSQL's integer columns end at 2**31 - 1, SQLite's and bigint at 2**63 - 1.
+    assert world.resident.get(f"/api/v1/wishes/{number}")[0] == 404
+    assert world.member.post(f"/api/v1/wishes/{number}/claim")[0] == 404
+    refused = [
+        ("grid_id", world.resident.get("/api/v1/wishes", grid_id=number)),
+        ("area_id", world.district_admin.get("/api/v1/stats/overview", area_id=number)),
+        ("parent_id", world.resident.get("/api/v1/areas", parent_id=number)),
+        ("grid_id", world.resident.post("/api/v1/wishes", {**VALID_WISH, "grid_id": number})),
+        ("ids", world.resident.post("/api/v1/notifications/read", {"ids": [number]})),
+        (
+            "party_member_id",
+            world.worker.post(f"/api/v1/wishes/{wish_in('open')['id']}/assign", {"party_member_id": number}),
+        ),
+    ]
+    for field, (status, body) in refused:
+        assert status == 422, (field, body)
+        assert field in body["error"]["details"], (field, body)
