@@ -200,3 +200,39 @@ def test_ids_beyond_the_database_columns_are_404_or_422_never_500(world, wish_in
     for field, (status, body) in refused:
         assert status == 422, (field, body)
         assert field in body["error"]["details"], (field, body)
+
+
+@pytest.mark.parametrize("loose", ["text", "fraction", "boolean"])
+def test_ids_in_a_json_body_must_be_json_integers(app, world, wish_in, loose):
+    def looser(number: int):
+        return {"text": str(number), "fraction": number + 0.5, "boolean": True}[loose]
+
+    grid, member = world.grid.id, world.user_id("member")
+    refused = [
+        ("grid_id", world.resident.post("/api/v1/wishes", {**VALID_WISH, "grid_id": looser(grid)})),
+        ("ids", world.resident.post("/api/v1/notifications/read", {"ids": [looser(1)]})),
+        (
+            "party_member_id",
+            world.worker.post(f"/api/v1/wishes/{wish_in('open')['id']}/assign", {"party_member_id": looser(member)}),
+        ),
+    ]
+    patched = world.resident.client.patch(
+        "/api/v1/me", json={"home_grid_id": looser(grid)}, headers=world.resident._headers(None)
+    )
+    refused.append(("home_grid_id", (patched.status_code, patched.get_json())))
+
+    for field, (status, body) in refused:
+        assert status == 422, (field, body)
+        _assert_error_shape(body, "validation_error")
+        assert field in body["error"]["details"], (field, body)
+    assert _wish_count(app) == 1  # the open wish the assignment was tried on
+    # A query string is all text: there the same id as digits is one.
+    assert world.resident.get("/api/v1/wishes", grid_id=str(grid))[0] == 200
+
+
+@pytest.mark.parametrize("photos", [["1"], [1]])
+def test_photos_are_upload_ids_not_numbers(app, world, photos):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, "photos": photos})
+    assert status == 422
+    assert "photos" in body["error"]["details"]
+    assert _wish_count(app) == 0
