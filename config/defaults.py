@@ -175,6 +175,9 @@ OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 OPENAPI_SWAGGER_UI_PATH = "docs"
 OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+# Swagger UI's validator badge is fetched from validator.swagger.io: off, so the docs page asks
+# no outside host (its files come from this server too, app.py).
+OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
 
 JSON_AS_ASCII = False
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
