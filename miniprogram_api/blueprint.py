@@ -16,7 +16,7 @@ from webargs.flaskparser import FlaskParser
 
 from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
-from server.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable
+from server.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
 from server.extensions import db
 from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
@@ -60,11 +60,14 @@ class StrictParser(FlaskParser):
         self._schemas: dict[type, Schema] = {}
 
     def _raw_load_json(self, req):
-        """The JSON body, or missing without one; one nested deeper than MAX_JSON_DEPTH is
-        refused (400) before the decoder recurses into it."""
+        """The JSON body, or missing without one (a body may be optional). A body that is not
+        JSON says so (415) instead of leaving every field missing; one nested deeper than
+        MAX_JSON_DEPTH is refused (400) before the decoder recurses into it."""
         body = req.get_data(cache=True)
-        if not body or not req.is_json:
+        if not body:
             return missing
+        if not req.is_json:
+            raise UnsupportedMediaType("请求体应为 JSON（Content-Type: application/json）", code="not_json")
         if _nested_deeper_than(body, MAX_JSON_DEPTH):
             raise BadRequest("请求内容嵌套过深", code="json_too_deep")
         return parse_json(body)
@@ -82,6 +85,13 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, and a JSON body documents what StrictParser refuses: 400, 415."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        return lambda func: self.errors(400, 415)(parse(func))
 
     def errors(self, *statuses: int):
         """Document error answers, all in the one error shape."""

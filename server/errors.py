@@ -56,6 +56,10 @@ class Unprocessable(AppError):
     status, code, message = 422, "validation_error", "提交的内容有误"
 
 
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "unsupported_media_type", "不支持的内容类型"
+
+
 class TooManyRequests(AppError):
     status, code, message = 429, "too_many_requests", "请求过于频繁，请稍后再试"
 

@@ -236,3 +236,32 @@ def test_photos_are_upload_ids_not_numbers(app, world, photos):
     assert status == 422
     assert "photos" in body["error"]["details"]
     assert _wish_count(app) == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_sent_without_the_json_content_type_is_a_415_saying_so(app, world, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    post = world.resident.client.post(
+        "/api/v1/wishes", data=json.dumps(VALID_WISH), headers={**world.resident._headers(None), **headers}
+    )
+    login = world.resident.client.post("/api/v1/auth/login", data='{"code": "dev:someone"}', headers=headers)
+
+    for response in (post, login):
+        assert response.status_code == 415
+        _assert_error_shape(response.get_json(), "not_json")
+        assert response.get_json()["error"]["message"] == "请求体应为 JSON（Content-Type: application/json）"
+    assert _wish_count(app) == 0
+
+
+def test_actions_whose_body_is_optional_work_without_one(world, wish_in):
+    claimed = wish_in("open")
+    assert world.member.post(f"/api/v1/wishes/{claimed['id']}/claim")[0] == 200
+    released = world.member.client.post(f"/api/v1/wishes/{claimed['id']}/release", headers=world.member._headers(None))
+    assert (released.status_code, released.get_json()["status"]) == (200, "open")
+    assert world.resident.post(f"/api/v1/wishes/{wish_in('open')['id']}/cancel")[1]["status"] == "cancelled"
+
+
+def test_json_bodies_document_the_400_and_415(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/auth/login", "/api/v1/wishes", "/api/v1/wishes/{wish_id}/confirm"):
+        assert {"400", "415"} <= set(paths[path]["post"]["responses"]), path
