@@ -16,17 +16,20 @@ REDIS_URL = ""
 # Connect and read timeout of every Redis command: a stalled Redis answers 503, never hangs.
 REDIS_TIMEOUT_SECONDS = 2.0
 
-# Rate limits (flask-limiter; "N/minute", "N/hour", "N/day", several joined by ";"). Login
-# attempts count per client IP, failed ones too; posted wishes count per user, and only those
-# created (a refused or replayed post costs nothing); photo uploads per user, refused ones too
-# (a wish and its proof take up to 9 photos each). RATELIMIT_ENABLED=false turns them off.
+# Rate limits (flask-limiter; "N/minute", "N/10minute", "N/hour", "N/day", several joined by ";").
+# Only failed logins count (README: a carrier NAT puts a crowd behind one address), per client
+# IP and per code; posted wishes count per user, and only those created (a refused or replayed
+# post costs nothing); photo uploads per user, refused ones too (a wish and its proof take up to
+# 9 photos each). Beyond a limit even a valid request is refused (429) until the window ends.
+# RATELIMIT_ENABLED=false turns them off.
 RATELIMIT_ENABLED = True
-RATELIMIT_LOGIN = "10/minute"
+RATELIMIT_LOGIN_FAILED = "60/minute"
+RATELIMIT_LOGIN_CODE_FAILED = "3/10minute"
 RATELIMIT_WISH_POST = "10/hour;30/day"
 RATELIMIT_UPLOAD = "60/day"
 # Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
 # 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
-# client would share the proxy's IP and its login limit.
+# client would share the proxy's IP and its failed-login limit.
 TRUSTED_PROXIES = 0
 
 # Reads a worker may answer from what it read up to this many seconds ago (server/recent.py):
@@ -179,6 +182,9 @@ OPENAPI_URL_PREFIX = "/api/v1"
 OPENAPI_JSON_PATH = "openapi.json"
 OPENAPI_SWAGGER_UI_PATH = "docs"
 OPENAPI_SWAGGER_UI_URL = "/api/v1/docs-assets/"
+# Swagger UI's validator badge is fetched from validator.swagger.io: off, so the docs page asks
+# no outside host (its files come from this server too, app.py).
+OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
 
 JSON_AS_ASCII = False
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}

@@ -15,7 +15,7 @@ from server.accounts.queries import account_profile
 from server.accounts.tokens import issue_token
 from server.notifications.queries import unread_count
 from server.points.queries import balance
-from server.ratelimits import LOGIN
+from server.ratelimits import LOGIN_CODE_FAILED, LOGIN_FAILED
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Login and the current user")
 
@@ -28,8 +28,9 @@ def profile(user: User) -> dict:
 
 @blp.route("/auth/login", methods=["POST"])
 @blp.writes
-@blp.rate_limited(LOGIN)
+@blp.rate_limited(LOGIN_FAILED)  # above @arguments: a malformed body is a failure too
 @blp.arguments(LoginSchema)
+@blp.rate_limited(LOGIN_CODE_FAILED)  # below it: counted by the code the body carries
 @blp.response(200, LoginResultSchema)
 @blp.errors(400, 401, 503)
 def login(body):

@@ -9,19 +9,26 @@ from typing import ClassVar
 
 import flask_smorest
 from flask import Response, current_app, g, make_response, request
-from marshmallow import RAISE, Schema
+from marshmallow import RAISE, Schema, missing
 from sqlalchemy.exc import IntegrityError
+from webargs.core import parse_json
 from webargs.flaskparser import FlaskParser
 
 from server import ratelimits, recent
 from server.accounts.tokens import attached, user_from_token
-from server.errors import ErrorSchema, Unauthorized, Unprocessable
+from server.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
 from server.extensions import db
+from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
-REPLAY_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,128}$"  # visible ASCII: it is echoed in logs and stored
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
+# Our bodies nest two levels; the JSON decoder recurses once per level and fails near 1,000.
+MAX_JSON_DEPTH = 32
+# A string, or an unterminated one (the rest of the body); possessive, so a miss is linear too.
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"|".*', re.DOTALL)
+_OBJECTS_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def current_user():
@@ -59,6 +66,19 @@ class StrictParser(FlaskParser):
         "querystring": RAISE,
     }
 
+    def _raw_load_json(self, req):
+        """The JSON body, or missing without one (a body may be optional). A body that is not
+        JSON says so (415) instead of leaving every field missing; one nested deeper than
+        MAX_JSON_DEPTH is refused (400) before the decoder recurses into it."""
+        body = req.get_data(cache=True)
+        if not body:
+            return missing
+        if not req.is_json:
+            raise UnsupportedMediaType("请求体应为 JSON（Content-Type: application/json）", code="not_json")
+        if _nested_deeper_than(body, MAX_JSON_DEPTH):
+            raise BadRequest("请求内容嵌套过深", code="json_too_deep")
+        return parse_json(body)
+
     def _get_schema(self, argmap, req):
         """One instance per schema class: webargs would build (and deep-copy the fields of) a
         new one for every request."""
@@ -69,6 +89,13 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, and a JSON body documents what StrictParser refuses: 400, 415."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        return lambda func: self.errors(400, 415)(parse(func))
 
     def errors(self, *statuses: int):
         """Document error answers, all in the one error shape."""
@@ -96,7 +123,8 @@ class Blueprint(flask_smorest.Blueprint):
         """Count the request against ``limit`` where this decorator sits, 429 beyond it.
 
         Put it under ``login_required`` when the limit counts per user, and under ``writes``
-        so that a replayed answer is neither counted nor refused.
+        so that a replayed answer is never refused; the limit's ``counts`` leaves uncounted the
+        replays ``writes`` answers after the view ran (a race with one Idempotency-Key, lost).
         """
 
         def decorator(func):
@@ -178,6 +206,22 @@ class Blueprint(flask_smorest.Blueprint):
 
 def _json(data) -> bytes:
     return current_app.json.response(data).get_data()
+
+
+def _nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether the arrays and objects of a JSON ``body`` nest deeper than ``limit``, found in
+    linear passes over its brackets (strings left out) instead of the decoder's recursion: each
+    pass drops the innermost, empty by then, so a depth of d takes d passes."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False  # every usual body: too few brackets to nest that deep
+    brackets = _JSON_STRING.sub(b"", body).translate(_OBJECTS_AS_ARRAYS, _NOT_BRACKETS)
+    for depth in range(limit + 1):
+        inner = brackets.replace(b"[]", b"")
+        if inner == brackets:
+            # What is left matches nothing; the decoder would still descend into each "[" of it.
+            return depth + brackets.count(b"[") > limit
+        brackets = inner
+    return True
 
 
 def _body_for_fingerprint() -> bytes:

@@ -36,8 +36,11 @@ class TrimmedString(fields.String):
 
 
 class Id(fields.Integer):
-    def __init__(self, **kwargs):
-        super().__init__(strict=False, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    """A row id. In a JSON body (``strict=True``) only a JSON integer is one: "4" and 4.5 are
+    not; a query string has nothing but text, so there "4" is."""
+
+    def __init__(self, *, strict: bool = False, **kwargs):
+        super().__init__(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class IdConverter(BaseConverter):

@@ -63,7 +63,7 @@ class MeSchema(Schema):
 
 class ProfileUpdateSchema(Schema):
     nickname = TrimmedString(validate=validate.Length(min=1, max=32))
-    home_grid_id = Id()
+    home_grid_id = Id(strict=True)
 
 
 class LoginResultSchema(Schema):
@@ -99,7 +99,7 @@ class WishCreateSchema(Schema):
     contact_phone = fields.String(required=True, validate=MAINLAND_MOBILE)
     photos = PHOTO_IDS
     desired_by = fields.Date(load_default=None)
-    grid_id = Id(load_default=None)
+    grid_id = Id(strict=True, load_default=None)
 
     @validates("desired_by")
     def _desired_by_is_ahead(self, value, **kwargs):
@@ -197,7 +197,7 @@ class ReasonSchema(Schema):
 
 
 class AssignSchema(Schema):
-    party_member_id = Id(required=True)
+    party_member_id = Id(strict=True, required=True)
 
 
 class FulfilSchema(Schema):
@@ -396,7 +396,7 @@ class NotificationListSchema(Schema):
 class MarkReadSchema(Schema):
     """Either ``ids`` (the caller's own; others are ignored) or ``all: true``."""
 
-    ids = fields.List(Id(), validate=validate.Length(min=1, max=100))
+    ids = fields.List(Id(strict=True), validate=validate.Length(min=1, max=100))
     all = fields.Boolean(validate=validate.Equal(True, error="只能为 true"))
 
     @validates_schema

@@ -51,7 +51,7 @@ def _spec_kwargs() -> dict:
 
 def _trust_proxies(app: Flask) -> None:
     """Behind TRUSTED_PROXIES reverse proxies, the client's address is the one they forwarded:
-    the login limit counts per client, not per proxy."""
+    failed logins count per client, not per proxy."""
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 

@@ -25,6 +25,10 @@ class AppError(Exception):
         self.details = details or {}
 
 
+class BadRequest(AppError):
+    """The request cannot be read at all (as opposed to a field that fails: Unprocessable)."""
+
+
 class Unauthorized(AppError):
     status, code, message = 401, "unauthorized", "请先登录"
 
@@ -50,6 +54,10 @@ class InvalidState(Conflict):
 
 class Unprocessable(AppError):
     status, code, message = 422, "validation_error", "提交的内容有误"
+
+
+class UnsupportedMediaType(AppError):
+    status, code, message = 415, "unsupported_media_type", "不支持的内容类型"
 
 
 class TooManyRequests(AppError):

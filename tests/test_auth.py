@@ -1,10 +1,12 @@
 """Login through the (fake) WeChat over HTTP, and our own tokens."""
 
 import time
+from types import SimpleNamespace
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
+from server.accounts.tokens import issue_token
 from tests.conftest import VALID_WISH, login
 
 
@@ -54,6 +56,20 @@ def test_forged_token_is_401(client):
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize("uid", [0, 2**31, 2**63, 10**30])
+def test_a_token_signed_with_our_key_for_an_impossible_user_id_is_401_invalid_token(app, client, uid):
+    with app.app_context():
+        token = issue_token(SimpleNamespace(id=uid, token_version=0))
+    headers = {"Authorization": f"Bearer {token}"}
+    for response in (
+        client.get("/api/v1/me", headers=headers),
+        client.post("/api/v1/auth/logout", headers=headers),
+        client.post("/api/v1/wishes", json=VALID_WISH, headers=headers),
+    ):
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "invalid_token"
 
 
 def test_expired_token_is_401(app, world):

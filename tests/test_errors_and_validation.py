@@ -147,3 +147,121 @@ def test_health_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["database"] == "ok"
+
+
+DEEP_BODIES = {
+    "arrays": "[" * 1000 + "]" * 1000,
+    "objects": '{"a":' * 1000 + "1" + "}" * 1000,
+    "never closed": "[" * 100_000,
+}
+
+
+@pytest.mark.parametrize("shape", DEEP_BODIES)
+def test_json_nested_too_deep_is_a_400_before_any_work(app, world, fake_wechat, shape):
+    json_body = {"Content-Type": "application/json"}
+    logins_before = fake_wechat.app.calls["/sns/jscode2session"]
+
+    login = world.resident.client.post("/api/v1/auth/login", data=DEEP_BODIES[shape], headers=json_body)
+    post = world.resident.client.post(
+        "/api/v1/wishes", data=DEEP_BODIES[shape], headers={**world.resident._headers(None), **json_body}
+    )
+
+    for response in (login, post):
+        assert response.status_code == 400
+        _assert_error_shape(response.get_json(), "json_too_deep")
+        assert response.get_json()["error"]["message"] == "请求内容嵌套过深"
+    assert fake_wechat.app.calls["/sns/jscode2session"] == logins_before
+    assert _wish_count(app) == 0
+
+
+def test_brackets_inside_json_strings_are_text_not_nesting(world):
+    description = '["引号\\"里的括号"' + "[" * 600
+    status, wish = world.resident.post("/api/v1/wishes", {**VALID_WISH, "description": description})
+    assert status == 201
+    assert world.resident.get(f"/api/v1/wishes/{wish['id']}")[1]["description"] == description
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**20])
+def test_ids_beyond_the_database_columns_are_404_or_422_never_500(world, wish_in, number):
+    # PostgreSQL's integer columns end at 2**31 - 1, SQLite's and bigint at 2**63 - 1.
+    assert world.resident.get(f"/api/v1/wishes/{number}")[0] == 404
+    assert world.member.post(f"/api/v1/wishes/{number}/claim")[0] == 404
+    refused = [
+        ("grid_id", world.resident.get("/api/v1/wishes", grid_id=number)),
+        ("area_id", world.district_admin.get("/api/v1/stats/overview", area_id=number)),
+        ("parent_id", world.resident.get("/api/v1/areas", parent_id=number)),
+        ("grid_id", world.resident.post("/api/v1/wishes", {**VALID_WISH, "grid_id": number})),
+        ("ids", world.resident.post("/api/v1/notifications/read", {"ids": [number]})),
+        (
+            "party_member_id",
+            world.worker.post(f"/api/v1/wishes/{wish_in('open')['id']}/assign", {"party_member_id": number}),
+        ),
+    ]
+    for field, (status, body) in refused:
+        assert status == 422, (field, body)
+        assert field in body["error"]["details"], (field, body)
+
+
+@pytest.mark.parametrize("loose", ["text", "fraction", "boolean"])
+def test_ids_in_a_json_body_must_be_json_integers(app, world, wish_in, loose):
+    def looser(number: int):
+        return {"text": str(number), "fraction": number + 0.5, "boolean": True}[loose]
+
+    grid, member = world.grid.id, world.user_id("member")
+    refused = [
+        ("grid_id", world.resident.post("/api/v1/wishes", {**VALID_WISH, "grid_id": looser(grid)})),
+        ("ids", world.resident.post("/api/v1/notifications/read", {"ids": [looser(1)]})),
+        (
+            "party_member_id",
+            world.worker.post(f"/api/v1/wishes/{wish_in('open')['id']}/assign", {"party_member_id": looser(member)}),
+        ),
+    ]
+    patched = world.resident.client.patch(
+        "/api/v1/me", json={"home_grid_id": looser(grid)}, headers=world.resident._headers(None)
+    )
+    refused.append(("home_grid_id", (patched.status_code, patched.get_json())))
+
+    for field, (status, body) in refused:
+        assert status == 422, (field, body)
+        _assert_error_shape(body, "validation_error")
+        assert field in body["error"]["details"], (field, body)
+    assert _wish_count(app) == 1  # the open wish the assignment was tried on
+    # A query string is all text: there the same id as digits is one.
+    assert world.resident.get("/api/v1/wishes", grid_id=str(grid))[0] == 200
+
+
+@pytest.mark.parametrize("photos", [["1"], [1]])
+def test_photos_are_upload_ids_not_numbers(app, world, photos):
+    status, body = world.resident.post("/api/v1/wishes", {**VALID_WISH, "photos": photos})
+    assert status == 422
+    assert "photos" in body["error"]["details"]
+    assert _wish_count(app) == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
+def test_a_body_sent_without_the_json_content_type_is_a_415_saying_so(app, world, content_type):
+    headers = {"Content-Type": content_type} if content_type else {}
+    post = world.resident.client.post(
+        "/api/v1/wishes", data=json.dumps(VALID_WISH), headers={**world.resident._headers(None), **headers}
+    )
+    login = world.resident.client.post("/api/v1/auth/login", data='{"code": "dev:someone"}', headers=headers)
+
+    for response in (post, login):
+        assert response.status_code == 415
+        _assert_error_shape(response.get_json(), "not_json")
+        assert response.get_json()["error"]["message"] == "请求体应为 JSON（Content-Type: application/json）"
+    assert _wish_count(app) == 0
+
+
+def test_actions_whose_body_is_optional_work_without_one(world, wish_in):
+    claimed = wish_in("open")
+    assert world.member.post(f"/api/v1/wishes/{claimed['id']}/claim")[0] == 200
+    released = world.member.client.post(f"/api/v1/wishes/{claimed['id']}/release", headers=world.member._headers(None))
+    assert (released.status_code, released.get_json()["status"]) == (200, "open")
+    assert world.resident.post(f"/api/v1/wishes/{wish_in('open')['id']}/cancel")[1]["status"] == "cancelled"
+
+
+def test_json_bodies_document_the_400_and_415(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/api/v1/auth/login", "/api/v1/wishes", "/api/v1/wishes/{wish_id}/confirm"):
+        assert {"400", "415"} <= set(paths[path]["post"]["responses"]), path

@@ -61,3 +61,12 @@ def test_the_docs_page_and_its_assets_are_served_locally(client):
     asset = client.get("/api/v1/docs-assets/swagger-ui-bundle.js")
     assert asset.status_code == 200
     assert len(asset.data) > 100_000
+
+
+def test_the_docs_page_asks_no_outside_host(client):
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    addresses = re.findall(r'(?:src=|href=|url:\s*)"([^"]*)"', page)
+    assert addresses and all(address.startswith("/api/v1/") for address in addresses), addresses
+    assert "//" not in page
+    # Else Swagger UI loads its validator badge from https://validator.swagger.io.
+    assert re.search(r'"validatorUrl":\s*null', page)

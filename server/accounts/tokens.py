@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from server import recent
 from server.accounts.models import User
+from server.dbtypes import MAX_ID
 from server.errors import Unauthorized
 from server.extensions import db
 
@@ -40,6 +41,8 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
     uid, version = claims.get("uid"), claims.get("ver")
     if type(uid) is not int:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
+    if not 1 <= uid <= MAX_ID:  # signed with our key, yet no id we ever gave: refused before the database
+        raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
     if recent_ok:
         kept = recent.remembered(KEPT_USERS, uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
         # A token newer than the kept user (logged out and in again elsewhere) reads afresh.

@@ -1,14 +1,16 @@
-"""Rate limits with flask-limiter: login attempts per client IP, posted wishes and uploaded
-photos per user.
+"""Rate limits with flask-limiter: failed logins per client IP and per code, posted wishes and
+uploaded photos per user.
 
 The counters live in Redis when REDIS_URL is set, else in our database (storage.py); either
 way every process of a deployment shares them. Each app has its own Limiter, as it has its own
 Api: flask-limiter keeps the storage and the on/off switch on the instance, and the tests run
 several apps in one process. A limit is checked where its decorator sits in the view's stack
 (``Blueprint.rate_limited``), so posts are counted per signed-in user and after the
-Idempotency-Key replay, which therefore never counts and is never refused.
+Idempotency-Key replay, which therefore is never refused; and a limit counts only the answers
+its ``counts`` accepts, so no replayed answer is ever counted.
 """
 
+import hashlib
 import logging
 import math
 import threading
@@ -16,13 +18,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
 from server.errors import error_response
 from server.extensions import db
+from server.idempotency import REPLAY_HEADER
 from server.ratelimits.storage import SCHEME
 
 log = logging.getLogger(__name__)
@@ -36,7 +39,8 @@ class RateLimit:
     name: str  # part of every counter key: renaming one restarts its counts
     setting: str  # the config key holding the rates, e.g. "10/hour;30/day"
     key: Callable[[], str]  # whom the request counts against
-    only_successes: bool = False  # count only 2xx answers, checked before the view all the same
+    # Which answers count (None: every request). Either way the limit is checked before the view.
+    counts: Callable[[Response], bool] | None = None
 
 
 def _client_ip() -> str:
@@ -48,10 +52,31 @@ def _signed_in_user() -> str:
     return f"user:{g.user.id}"
 
 
-# A wx.login code is chosen by the caller and single-use, so a count per code bounds nothing:
-# the address is the only thing a login attempt cannot vary freely.
-LOGIN = RateLimit("login", "RATELIMIT_LOGIN", _client_ip)
-WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, only_successes=True)
+def _created(response: Response) -> bool:
+    """A 2xx answer that did the work. A replay did not, also when it answers a request that
+    raced the first one with its Idempotency-Key and lost (Blueprint.writes)."""
+    return 200 <= response.status_code < 300 and REPLAY_HEADER not in response.headers
+
+
+def _login_code() -> str:
+    # Checked below @arguments (miniprogram_api/accounts.py): the body is a login with its code.
+    return "code:" + hashlib.sha256(request.get_json()["code"].encode()).hexdigest()
+
+
+def _failed_login(response: Response) -> bool:
+    """WeChat refused the code (401), or the body was no login at all (400, 415, 422)."""
+    return response.status_code in (400, 401, 415, 422)
+
+
+# Only WeChat issues wx.login codes, each to a person in our mini-program and good for one
+# login, so a login that succeeds is a real resident: successes are never counted, as hundreds
+# of residents may share one address (a community hall's Wi-Fi, a carrier's NAT). Failures are
+# what guessing and broken clients make, most of them a call to WeChat: they count per address,
+# and a failed code sent again counts per code as well, so a client stuck retrying one code is
+# refused by that code's limit before it uses up its neighbours' failures.
+LOGIN_FAILED = RateLimit("login_failed", "RATELIMIT_LOGIN_FAILED", _client_ip, counts=_failed_login)
+LOGIN_CODE_FAILED = RateLimit("login_code_failed", "RATELIMIT_LOGIN_CODE_FAILED", _login_code, counts=_failed_login)
+WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 # Every attempt counts, refused ones too: reading and checking a photo is the work it bounds.
 UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)
 
@@ -83,10 +108,6 @@ def check(limit: RateLimit, func, *args, **kwargs):
     return current_app.extensions["ratelimits"].guard(limit)(func, *args, **kwargs)
 
 
-def _succeeded(response) -> bool:
-    return 200 <= response.status_code < 300
-
-
 class _Guards:
     """One flask-limiter decorated callable per limit and app, made on first use.
 
@@ -116,7 +137,7 @@ class _Guards:
             lambda: current_app.config[limit.setting],
             scope=limit.name,
             key_func=limit.key,
-            deduct_when=_succeeded if limit.only_successes else None,
+            deduct_when=limit.counts,
         )(passthrough)
 
 
