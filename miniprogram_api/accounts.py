@@ -1,7 +1,7 @@
 from flask import current_app
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import (
+from miniprogram_api.schemas.accounts import (
     HomeGridScanSchema,
     LoginResultSchema,
     LoginSchema,

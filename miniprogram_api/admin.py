@@ -1,7 +1,7 @@
 """The console's view of the scheduled jobs (issue 4): admins only."""
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import JobListSchema
+from miniprogram_api.schemas.jobs import JobListSchema
 from server.errors import Forbidden
 from server.jobs.queries import job_overview
 

@@ -1,7 +1,7 @@
 from flask import Response
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import AreaListSchema, AreaQuery
+from miniprogram_api.schemas.areas import AreaListSchema, AreaQuery
 from server.areas.operations import grid_bind_code
 from server.areas.queries import list_children
 

@@ -1,7 +1,7 @@
 from sqlalchemy import text
 
 from miniprogram_api.blueprint import Blueprint
-from miniprogram_api.schemas import HealthSchema, LivenessSchema
+from miniprogram_api.schemas.health import HealthSchema, LivenessSchema
 from server.errors import ServiceUnavailable
 from server.extensions import db
 

@@ -1,7 +1,7 @@
 """The inbox and the subscribe-message acceptances (DESIGN §2 Notification; issue 3)."""
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import (
+from miniprogram_api.schemas.notifications import (
     MarkReadResultSchema,
     MarkReadSchema,
     NotificationListQuery,

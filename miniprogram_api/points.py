@@ -1,5 +1,6 @@
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import LeaderboardQuery, LeaderboardSchema, PageQuery, PointsSchema
+from miniprogram_api.schemas.common import PageQuery
+from miniprogram_api.schemas.points import LeaderboardQuery, LeaderboardSchema, PointsSchema
 from server.areas.queries import get_area, root_area
 from server.points import queries
 

@@ -1,5 +1,5 @@
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import OverviewSchema, StatsQuery
+from miniprogram_api.schemas.stats import OverviewSchema, StatsQuery
 from server.stats.permissions import overview_area
 from server.wishes.queries import overview
 

@@ -6,7 +6,7 @@ from flask import Response, current_app, request, send_file, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import UploadFormSchema, UploadSchema
+from miniprogram_api.schemas.uploads import UploadFormSchema, UploadSchema
 from server.ratelimits import UPLOAD
 from server.uploads import operations
 from server.uploads.storage import public_base_url

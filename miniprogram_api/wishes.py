@@ -5,7 +5,7 @@ operation, answer the wish — written out so each can be found and documented b
 """
 
 from miniprogram_api.blueprint import Blueprint, current_user
-from miniprogram_api.schemas import (
+from miniprogram_api.schemas.wishes import (
     AssignSchema,
     CloseSchema,
     ConfirmSchema,

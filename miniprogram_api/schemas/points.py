@@ -1,0 +1,39 @@
+"""The points ledger and the leaderboard."""
+
+from marshmallow import Schema, fields, validate
+
+from miniprogram_api.fields import Id, ShanghaiDateTime
+from server.points.models import REASONS
+
+
+class PointEntrySchema(Schema):
+    id = fields.Integer()
+    delta = fields.Integer()
+    reason = fields.String(metadata={"enum": list(REASONS)})
+    reason_name = fields.String()
+    source = fields.String()
+    created_at = ShanghaiDateTime()
+
+
+class PointsSchema(Schema):
+    balance = fields.Integer()
+    items = fields.List(fields.Nested(PointEntrySchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class LeaderboardQuery(Schema):
+    area_id = Id(load_default=None)
+    period = fields.String(load_default="month", validate=validate.OneOf(["month", "year", "all"]))
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class LeaderboardRowSchema(Schema):
+    rank = fields.Integer()
+    user_id = fields.Integer()
+    nickname = fields.String()
+    points = fields.Integer()
+
+
+class LeaderboardSchema(Schema):
+    items = fields.List(fields.Nested(LeaderboardRowSchema))
+    next_cursor = fields.String(allow_none=True, metadata={"description": "always null: one ranked page"})
