@@ -99,17 +99,17 @@ def init_app(app: Flask) -> None:
         headers_enabled=False,
     )
     limiter.init_app(app)  # reads RATELIMIT_ENABLED
-    app.extensions["ratelimits"] = _Guards(limiter)
+    app.extensions["ratelimits"] = _LimitWrappers(limiter)
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
 
 
 def check(limit: RateLimit, func, *args, **kwargs):
     """Count this request against ``limit`` and run ``func``; RateLimitExceeded beyond it."""
-    return current_app.extensions["ratelimits"].guard(limit)(func, *args, **kwargs)
+    return current_app.extensions["ratelimits"].wrapper_for(limit)(func, *args, **kwargs)
 
 
-class _Guards:
-    """One flask-limiter decorated callable per limit and app, made on first use.
+class _LimitWrappers:
+    """One flask-limiter decorated pass-through per limit and app, made on first use.
 
     flask-limiter attaches limits to functions; our views are shared by every app, so each
     app's limiter decorates a small pass-through named after the limit instead.
@@ -117,16 +117,16 @@ class _Guards:
 
     def __init__(self, limiter: Limiter):
         self.limiter = limiter
-        self._guards: dict[str, Callable] = {}
+        self._wrappers: dict[str, Callable] = {}
         self._lock = threading.Lock()
 
-    def guard(self, limit: RateLimit) -> Callable:
-        guard = self._guards.get(limit.name)
-        if guard is None:
+    def wrapper_for(self, limit: RateLimit) -> Callable:
+        wrapper = self._wrappers.get(limit.name)
+        if wrapper is None:
             with self._lock:
-                guard = self._guards.get(limit.name) or self._make(limit)
-                self._guards[limit.name] = guard
-        return guard
+                wrapper = self._wrappers.get(limit.name) or self._make(limit)
+                self._wrappers[limit.name] = wrapper
+        return wrapper
 
     def _make(self, limit: RateLimit) -> Callable:
         def passthrough(func, *args, **kwargs):
