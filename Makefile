@@ -13,13 +13,13 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 run: $(BIN)/.installed
-	PORT=$(PORT) $(BIN)/python -m server.devserver
+	PORT=$(PORT) $(BIN)/python -m server.entrypoints.devserver
 
-# Production serving: gunicorn workers and the scheduler process (server/serve.py). Needs the
+# Production serving: gunicorn workers and the scheduler process (server/entrypoints/serve.py). Needs the
 # production settings in the environment (README, "Production"); MICROWISH_ENV=development
 # make serve tries it locally with the development defaults.
 serve: $(BIN)/.installed
-	MICROWISH_ENV=$${MICROWISH_ENV:-production} PORT=$(PORT) $(BIN)/python -m server.serve
+	MICROWISH_ENV=$${MICROWISH_ENV:-production} PORT=$(PORT) $(BIN)/python -m server.entrypoints.serve
 
 test: $(BIN)/.installed
 	MICROWISH_ENV=testing $(BIN)/python -m pytest -q $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
     scripts/with-postgres .venv/bin/python -m bench.http        # what `make bench` runs
 
 Needs DATABASE_URL (a scratch PostgreSQL database: its tables are dropped and created).
-Starts the fake WeChat and gunicorn (server/gunicorn_conf.py, WEB_CONCURRENCY workers) on
+Starts the fake WeChat and gunicorn (server/entrypoints/gunicorn_conf.py, WEB_CONCURRENCY workers) on
 127.0.0.1, seeds the measured community (bench/seed.py), and runs wrk (Debian's package,
 installed when missing) for BENCH_SECONDS per figure with 32 connections:
 
@@ -46,7 +46,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
 from server.app import create_app
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes.models import Wish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,7 +287,14 @@ def main() -> None:
     }
     server_env.pop("BIND", None)
     fake_command = [sys.executable, "-m", "server.wechat.fake", "--port", str(fake_port)]
-    gunicorn = [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py", "server.app:create_app()"]
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "server/entrypoints/gunicorn_conf.py",
+        "server.app:create_app()",
+    ]
     feed = f"/api/v1/wishes?grid_id={measured[0].id}&status=open&limit=20"
     overview = f"/api/v1/stats/overview?area_id={ids['community_id']}"
     figures = {}

@@ -25,7 +25,7 @@ import time
 from sqlalchemy import func, select
 
 from server.app import create_app
-from server.extensions import db
+from server.core.extensions import db
 from server.notifications import sender
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.wechat.fake import FakeWeChatServer

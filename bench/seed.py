@@ -22,7 +22,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.areas.models import Area
 from server.areas.operations import create_area
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes.models import CATEGORIES, Wish
 
 # Status -> share of wishes (per mille) and the action of the event that put it there.

@@ -24,11 +24,11 @@ from datetime import timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from server import clock
 from server.accounts.models import User
 from server.app import create_app
 from server.areas.operations import create_area
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.notifications.models import Notification
 from server.points.models import PointEntry
 from server.wishes import tasks

@@ -32,7 +32,7 @@ RATELIMIT_UPLOAD = "60/day"
 # client would share the proxy's IP and its failed-login limit.
 TRUSTED_PROXIES = 0
 
-# Reads a worker may answer from what it read up to this many seconds ago (server/recent.py):
+# Reads a worker may answer from what it read up to this many seconds ago (server/core/worker_cache.py):
 # who a token belongs to, and pages of the open pool. A worker's own writes clear them at once;
 # another worker's reach it within these seconds. 0 reads everything afresh.
 RECENT_SECONDS = 2

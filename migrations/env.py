@@ -1,5 +1,5 @@
 """Alembic's environment, run by Flask-Migrate (`flask db ...`) inside the app's context, and by
-server.cli.prepare_database (`make run`, `make serve`) through flask_migrate.upgrade()."""
+server.entrypoints.cli.prepare_database (`make run`, `make serve`) through flask_migrate.upgrade()."""
 
 import logging
 from contextlib import contextmanager
@@ -8,7 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from server.dbtypes import UTCDateTime
+from server.core.dbtypes import UTCDateTime
 
 config = context.config
 # Only when run from the command line with nothing configured: inside a running server the

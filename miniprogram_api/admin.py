@@ -2,7 +2,7 @@
 
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas.jobs import JobListSchema
-from server.errors import Forbidden
+from server.core.errors import Forbidden
 from server.jobs.queries import job_overview
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration: scheduled jobs")

@@ -14,10 +14,11 @@ from sqlalchemy.exc import IntegrityError
 from webargs.core import parse_json
 from webargs.flaskparser import FlaskParser
 
-from server import ratelimits, recent
+from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
-from server.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
-from server.extensions import db
+from server.core import worker_cache
+from server.core.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
+from server.core.extensions import db
 from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
@@ -109,7 +110,7 @@ class Blueprint(flask_smorest.Blueprint):
 
     def login_required(self, func):
         """Authenticate the bearer token into ``g.user``; 401 otherwise. Reads may use the
-        user this worker read a few seconds ago (server/recent.py); writes read it afresh."""
+        user this worker read a few seconds ago (server/core/worker_cache.py); writes read it afresh."""
 
         @wraps(func)
         def wrapper(*args, **kwargs):
@@ -146,13 +147,13 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def reused_answer(self, kind: recent.Kind, key, schema: type[Schema], compute) -> Response:
+    def reused_answer(self, kind: worker_cache.Kind, key, schema: type[Schema], compute) -> Response:
         """For a read that answers every caller alike: the JSON ``schema`` (the one the view's
         ``response`` declares) made of ``compute()`` in this worker less than RECENT_SECONDS
         ago, or made now. The bytes are kept, not the rows: serialising is most of such a
         read's cost."""
         seconds = current_app.config["RECENT_SECONDS"]
-        body = recent.remembered(kind, key, seconds, lambda: _json(_schema_instance(schema).dump(compute())))
+        body = worker_cache.cached(kind, key, seconds, lambda: _json(_schema_instance(schema).dump(compute())))
         return current_app.response_class(body, mimetype="application/json")
 
     def writes(self, func):

@@ -7,8 +7,8 @@ from marshmallow import fields, validate
 from werkzeug.routing import BaseConverter
 from werkzeug.routing import ValidationError as NoMatch
 
-from server import clock, text
-from server.dbtypes import MAX_ID
+from server.core import clock, text
+from server.core.dbtypes import MAX_ID
 
 
 class ShanghaiDateTime(fields.DateTime):
@@ -20,7 +20,7 @@ class ShanghaiDateTime(fields.DateTime):
 
 class TrimmedString(fields.String):
     """Text a person typed, read once into the form it is checked and stored in
-    (``server.text.normalise``: NFKC, no invisible format characters), then stripped of
+    (``server.core.text.normalise``: NFKC, no invisible format characters), then stripped of
     surrounding whitespace (so only spaces fails a minimum length; lengths count the stored
     form). Control characters and lone surrogates are refused, as no keyboard makes them and
     PostgreSQL cannot store NUL."""

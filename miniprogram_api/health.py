@@ -2,8 +2,8 @@ from sqlalchemy import text
 
 from miniprogram_api.blueprint import Blueprint
 from miniprogram_api.schemas.health import HealthSchema, LivenessSchema
-from server.errors import ServiceUnavailable
-from server.extensions import db
+from server.core.errors import ServiceUnavailable
+from server.core.extensions import db
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness for load balancers")
 

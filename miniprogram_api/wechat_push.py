@@ -11,7 +11,7 @@ from flask import current_app, make_response
 
 from miniprogram_api.blueprint import Blueprint
 from miniprogram_api.schemas.wechat_push import PushEventSchema, PushHandshakeQuery, PushSignatureQuery
-from server.errors import Forbidden
+from server.core.errors import Forbidden
 from server.wechat.push import signature_ok
 from server.wishes import operations as wishes
 

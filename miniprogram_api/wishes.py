@@ -19,13 +19,13 @@ from miniprogram_api.schemas.wishes import (
     WishListQuery,
     WishListSchema,
 )
-from server import recent
 from server.areas.queries import get_area
+from server.core import worker_cache
 from server.ratelimits import WISH_POST
 from server.wishes import operations, queries
 
-# Open-pool pages, kept for reads (server/recent.py): stale once this worker writes a wish or an area.
-OPEN_POOL_PAGES = recent.kind("open-pool", "wishes", "areas")
+# Open-pool pages, kept for reads (server/core/worker_cache.py): stale once this worker writes a wish or an area.
+OPEN_POOL_PAGES = worker_cache.kind("open-pool", "wishes", "areas")
 
 blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Micro-wishes and their lifecycle")
 

@@ -5,9 +5,11 @@ from sqlalchemy import event
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import cli, models, ratelimits, recent, redis_client  # noqa: F401  (models: every table before create_all)
-from server.errors import ErrorSchema, register_error_handlers
-from server.extensions import Api, db, migrate
+from server import models, ratelimits  # noqa: F401  (models: every table before create_all)
+from server.core import redis_client, worker_cache
+from server.core.errors import ErrorSchema, register_error_handlers
+from server.core.extensions import Api, db, migrate
+from server.entrypoints import cli
 from server.settings import environment_name, load_settings
 from server.uploads import storage
 
@@ -25,7 +27,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     with app.app_context():
         _configure_connections(db.engine)
     redis_client.init_app(app)
-    recent.init_app(app)
+    worker_cache.init_app(app)
     ratelimits.init_app(app)
 
     # One Api per app: flask-smorest keeps the spec on it, so apps must not share one.

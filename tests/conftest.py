@@ -18,7 +18,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.app import create_app
 from server.areas.operations import create_area
-from server.extensions import db
+from server.core.extensions import db
 from server.settings import load_settings
 from server.wechat.fake import FakeWeChatServer
 

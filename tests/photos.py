@@ -7,7 +7,7 @@ import zlib
 
 from PIL import ExifTags, Image
 
-from server.extensions import db
+from server.core.extensions import db
 from server.uploads import storage
 from server.uploads.models import Upload
 

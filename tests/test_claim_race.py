@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes.models import Wish, WishEvent
 from tests.conftest import act, login, post_wish
 

@@ -16,7 +16,7 @@ import requests
 from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
-from server.extensions import db
+from server.core.extensions import db
 from tests.conftest import act, post_wish
 from tests.test_claim_race import _bearer, _fire_at_once, assert_one_claimer_won
 
@@ -48,7 +48,7 @@ def gunicorn(app, fake_wechat, tmp_path):
         "ACCESS_LOG": str(tmp_path / "access.log"),
     }
     env.pop("BIND", None)
-    command = [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py", "server.app:create_app()"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "server/entrypoints/gunicorn_conf.py", "server.app:create_app()"]
     log = (tmp_path / "gunicorn.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from server.areas.models import Area
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes.models import Wish
 from tests.conftest import VALID_WISH, act, post_wish
 

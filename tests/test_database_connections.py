@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from server.extensions import db
+from server.core.extensions import db
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes.models import Wish
 from tests.conftest import VALID_WISH
 

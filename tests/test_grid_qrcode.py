@@ -11,7 +11,7 @@ from flask import Config
 from sqlalchemy import select
 
 from server.areas.models import GridCode
-from server.extensions import db
+from server.core.extensions import db
 from server.settings import ConfigError, load_settings
 from server.wechat.fake import tiny_png
 from tests.conftest import VALID_WISH

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.idempotency import tasks
 from server.idempotency.models import IdempotencyRecord
 from server.jobs.runner import run_job

@@ -16,8 +16,8 @@ from apscheduler.triggers.cron import CronTrigger
 from flask import current_app
 from sqlalchemy import text, update
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.jobs import registry
 from server.jobs.lease import AdvisoryLease, RowLease, current_holder, make_lease
 from server.jobs.models import JobStatus, SchedulerLease

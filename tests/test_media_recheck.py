@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.jobs.runner import run_job
 from server.uploads.models import Upload
 from tests.photos import row, uploaded

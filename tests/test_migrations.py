@@ -12,8 +12,8 @@ from sqlalchemy import CheckConstraint, create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from server.app import create_app
-from server.cli import DatabaseNotMigrated, prepare_database
-from server.extensions import db
+from server.core.extensions import db
+from server.entrypoints.cli import DatabaseNotMigrated, prepare_database
 
 
 @pytest.fixture

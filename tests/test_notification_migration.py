@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from server.app import create_app
-from server.extensions import db
+from server.core.extensions import db
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC).replace(tzinfo=None)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
-from server.extensions import db
+from server.core.extensions import db
 from server.notifications import registry
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.notifications.operations import Message, Subject, notify

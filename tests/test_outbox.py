@@ -13,9 +13,9 @@ import pytest
 from flask import Config
 from sqlalchemy import func, select
 
-from server import clock
 from server.accounts.models import User
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.notification_kinds import KINDS, VALUE_SOURCES
 from server.notifications import sender
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit

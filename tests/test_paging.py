@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from server.extensions import db
+from server.core.extensions import db
 from server.points.operations import award
 from tests.conftest import act, post_wish
 

@@ -3,7 +3,7 @@
 import pytest
 
 from server.accounts.models import User
-from server.extensions import db
+from server.core.extensions import db
 
 PHONE_PATH = "/wxa/business/getuserphonenumber"
 

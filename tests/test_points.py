@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, update
 
-from server import clock
 from server.accounts.models import User
 from server.accounts.operations import grant_role
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.points.models import PointEntry
 from server.points.operations import award
 from tests.conftest import act

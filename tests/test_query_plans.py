@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import event
 
 from bench import seed
-from server import clock
 from server.accounts.tokens import issue_token
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.wishes import tasks
 
 pytestmark = pytest.mark.skipif(

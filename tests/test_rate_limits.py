@@ -13,8 +13,8 @@ import requests
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.idempotency.models import IdempotencyRecord
 from server.ratelimits.models import RateLimitCounter
 from server.ratelimits.storage import DatabaseStorage

@@ -6,8 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from server import demo
-from server.extensions import db
+from server.core.extensions import db
+from server.entrypoints import demo
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -1,9 +1,9 @@
-"""Reads a worker answers from what it read a moment ago (server/recent.py): the open pool and
+"""Reads a worker answers from what it read a moment ago (server/core/worker_cache.py): the open pool and
 who a token belongs to. A second app on the same database plays a second gunicorn worker."""
 
 import pytest
 
-from server import recent
+from server.core import worker_cache
 from tests.conftest import ApiClient, act, login
 
 WINDOW = 2.0
@@ -16,7 +16,7 @@ def clock(monkeypatch):
     class Clock:
         now = 1000.0
 
-    monkeypatch.setattr(recent, "clock", lambda: Clock.now)
+    monkeypatch.setattr(worker_cache, "clock", lambda: Clock.now)
     return Clock
 
 

@@ -1,4 +1,4 @@
-"""`make serve`: gunicorn and the scheduler as two processes under server/serve.py, JSON
+"""`make serve`: gunicorn and the scheduler as two processes under server/entrypoints/serve.py, JSON
 access logs, and a SIGTERM that lets an in-flight request finish before both exit 0."""
 
 import contextlib
@@ -40,7 +40,7 @@ def _wait_for(predicate, what: str, seconds: float = 60):
 
 @pytest.fixture
 def serving(tmp_path):
-    """`python -m server.serve` with 2 workers on a free port, a SQLite file and its own fake WeChat."""
+    """`python -m server.entrypoints.serve` with 2 workers on a free port, a SQLite file and its own fake WeChat."""
     fake = FakeWeChatServer("wx-dev-appid", "wx-dev-secret").start()
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "TEST_DATABASE_URL")}
@@ -56,7 +56,7 @@ def serving(tmp_path):
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "server.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "server.entrypoints.serve"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
 
@@ -196,7 +196,7 @@ def test_gunicorn_settings_come_from_bind_port_and_web_concurrency(monkeypatch, 
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    conf = importlib.reload(importlib.import_module("server.gunicorn_conf"))
+    conf = importlib.reload(importlib.import_module("server.entrypoints.gunicorn_conf"))
     assert conf.bind == bind
     assert conf.workers == workers
     assert conf.worker_class == "gthread"

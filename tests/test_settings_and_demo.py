@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from server.accounts.models import User
 from server.app import create_app
 from server.areas.models import Area
-from server.cli import prepare_database
-from server.extensions import db
+from server.core.extensions import db
+from server.entrypoints.cli import prepare_database
 from server.settings import ConfigError
 from server.wishes.models import STATUSES, Wish, WishEvent
 from tests.conftest import settings_from
@@ -83,7 +83,7 @@ def test_production_refuses_each_development_shortcut(variable, value, named):
 
 def test_make_run_entry_point_exits_with_a_clear_message_on_a_bad_setting():
     result = subprocess.run(
-        [sys.executable, "-m", "server.devserver"],
+        [sys.executable, "-m", "server.entrypoints.devserver"],
         env={**os.environ, "FLASK_JOB_INTERVAL_SECONDS": "often", "PORT": "5999", "MICROWISH_ENV": "development"},
         capture_output=True,
         text=True,

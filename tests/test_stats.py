@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.wishes import operations
 from server.wishes.models import STATUSES, Wish
 from tests.conftest import act, login, post_wish

@@ -5,9 +5,9 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select, update
 
-from server import clock
 from server.areas.models import Area
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.jobs.runner import run_job
 from server.stats import tasks
 from server.stats.models import DailyStats

@@ -12,7 +12,7 @@ import pytest
 from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.settings import ConfigError
 from server.uploads.models import Upload
 from tests.conftest import VALID_WISH, act, post_wish, settings_from

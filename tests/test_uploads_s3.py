@@ -12,7 +12,7 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from server.app import create_app
-from server.extensions import db
+from server.core.extensions import db
 from server.settings import ConfigError
 from server.uploads.models import Upload
 from tests.conftest import ApiClient, act, post_wish, settings_from

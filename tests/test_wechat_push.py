@@ -9,7 +9,7 @@ import requests
 from PIL import Image
 from sqlalchemy import select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.wechat.fake import FakeWeChatServer
 from server.wechat.push import signature_for
 from server.wishes.models import Wish, WishEvent

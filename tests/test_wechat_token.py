@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 import redis
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.wechat import client, tokens, tokens_redis
 from server.wechat.errors import WeChatBusy
 from server.wechat.models import WeChatToken

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from server.areas.models import Area
-from server.extensions import db
+from server.core.extensions import db
 from tests.conftest import act, post_wish
 from tests.photos import uploaded
 

@@ -8,8 +8,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from miniprogram_api.blueprint import current_user
 from miniprogram_api.fields import Id, ShanghaiDateTime
 from miniprogram_api.schemas.common import MAINLAND_MOBILE, PHOTO_IDS, PageQuery, PersonSchema, text
-from server import clock
-from server.privacy import mask_phone
+from server.core import clock
+from server.core.privacy import mask_phone
 from server.wishes import permissions
 from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
 from server.wishes.privacy import mask_address

@@ -3,10 +3,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server import clock
 from server.areas.models import Area
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 ROLES = ("party_member", "grid_worker", "admin")
 STAFF_ROLES = ("grid_worker", "admin")

@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import RoleGrant, User
 from server.areas.queries import get_area, grid_for_scene
-from server.errors import ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable
-from server.extensions import db
+from server.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable
+from server.core.extensions import db
 from server.wechat import client as wechat
 from server.wechat.errors import InvalidCredential, RateLimited, WeChatError
 

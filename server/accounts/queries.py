@@ -1,5 +1,5 @@
 from server.accounts.models import User
-from server.privacy import mask_phone
+from server.core.privacy import mask_phone
 
 
 def account_profile(user: User) -> dict:

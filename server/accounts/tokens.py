@@ -5,14 +5,14 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session, joinedload
 
-from server import recent
 from server.accounts.models import User
-from server.dbtypes import MAX_ID
-from server.errors import Unauthorized
-from server.extensions import db
+from server.core import worker_cache
+from server.core.dbtypes import MAX_ID
+from server.core.errors import Unauthorized
+from server.core.extensions import db
 
-# The token's user and grants (each with its area), kept for reads (server/recent.py).
-KEPT_USERS = recent.kind("token-user", "users", "role_grants", "areas")
+# The token's user and grants (each with its area), kept for reads (server/core/worker_cache.py).
+KEPT_USERS = worker_cache.kind("token-user", "users", "role_grants", "areas")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -44,7 +44,7 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
     if not 1 <= uid <= MAX_ID:  # signed with our key, yet no id we ever gave: refused before the database
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
     if recent_ok:
-        kept = recent.remembered(KEPT_USERS, uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
+        kept = worker_cache.cached(KEPT_USERS, uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
         # A token newer than the kept user (logged out and in again elsewhere) reads afresh.
         if kept is not None and kept.token_version == version:
             return kept

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 from flask import current_app
 from sqlalchemy import select
 
-from server import clock
 from server.areas.models import LEVELS, Area, GridCode
 from server.areas.queries import get_area
-from server.dbtypes import insert_ignoring_duplicates
-from server.errors import Forbidden, ServiceUnavailable, Unprocessable
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.errors import Forbidden, ServiceUnavailable, Unprocessable
+from server.core.extensions import db
 from server.wechat import client as wechat
 from server.wechat.errors import InvalidRequest, RateLimited, WeChatError
 

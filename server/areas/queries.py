@@ -4,8 +4,8 @@ from flask import current_app
 from sqlalchemy import select
 
 from server.areas.models import Area, GridCode, path_ids
-from server.errors import NotFound, Unprocessable
-from server.extensions import db
+from server.core.errors import NotFound, Unprocessable
+from server.core.extensions import db
 
 
 def get_area(area_id: int) -> Area:

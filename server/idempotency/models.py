@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server import clock
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 
 class IdempotencyRecord(db.Model):

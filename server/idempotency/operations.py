@@ -2,8 +2,8 @@ import hashlib
 
 from sqlalchemy import select
 
-from server.errors import Unprocessable
-from server.extensions import db
+from server.core.errors import Unprocessable
+from server.core.extensions import db
 from server.idempotency.models import IdempotencyRecord
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.idempotency.models import IdempotencyRecord
 
 BATCH_SIZE = 500

@@ -25,9 +25,9 @@ from flask import Flask
 from sqlalchemy import or_, text, update
 from sqlalchemy.exc import DBAPIError
 
-from server import clock
-from server.dbtypes import insert_ignoring_duplicates
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.extensions import db
 from server.jobs.models import SchedulerLease
 
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)

@@ -5,8 +5,8 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 
 class JobStatus(db.Model):

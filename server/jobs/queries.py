@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.jobs import registry
 from server.jobs.models import JobStatus
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from server import clock
+from server.core import clock
 
 
 class UnknownJob(KeyError):

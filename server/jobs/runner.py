@@ -9,9 +9,9 @@ from datetime import datetime
 from flask import Flask, current_app
 from sqlalchemy import update
 
-from server import clock
-from server.dbtypes import insert_ignoring_duplicates
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.extensions import db
 from server.jobs import registry
 from server.jobs.models import JobStatus
 

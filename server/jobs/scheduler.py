@@ -20,8 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.jobs import registry
 from server.jobs.lease import Lease, make_lease
 from server.jobs.models import JobStatus

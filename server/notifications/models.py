@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server import clock
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 # pending: waiting to be sent (next_attempt_at); sending: claimed by a sender until lease_until;
 # the rest are final. no_credit: the person had not accepted the template (inbox only).

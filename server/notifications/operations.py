@@ -12,11 +12,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import update
 
-from server import clock
 from server.accounts.models import User
-from server.dbtypes import insert_ignoring_duplicates
-from server.errors import Unprocessable
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.errors import Unprocessable
+from server.core.extensions import db
 from server.notifications import registry, templates
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.notifications.queries import configured_templates

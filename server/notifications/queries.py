@@ -3,9 +3,9 @@
 from flask import current_app
 from sqlalchemy import func, select
 
-from server.extensions import db
+from server.core.extensions import db
+from server.core.paging import keyset_page
 from server.notifications.models import Notification, SubscribeCredit
-from server.paging import keyset_page
 
 
 def inbox(user_id: int, *, unread: bool = False, cursor: str | None, limit: int):

@@ -28,9 +28,9 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import or_, select, update
 
-from server import clock
 from server.accounts.models import User
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.notifications.models import OutboxMessage, SubscribeCredit
 from server.wechat import client
 from server.wechat.errors import InvalidRequest, NoAnswer, RefusedByUser, WeChatError

@@ -7,7 +7,7 @@ Nothing here touches the database or knows a feature: values come from a plain c
 
 from datetime import date, datetime
 
-from server import clock
+from server.core import clock
 
 # -- keyword values (WECHAT.md: limits per keyword type) ------------------------------------
 

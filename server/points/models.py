@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server import clock
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 REASONS = {
     "wish_confirmed": "完成微心愿",

@@ -1,5 +1,5 @@
-from server import clock
-from server.dbtypes import insert_ignoring_duplicates
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
 from server.points.models import PointEntry
 
 

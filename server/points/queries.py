@@ -1,11 +1,11 @@
 from sqlalchemy import func, select
 
-from server import clock
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
-from server.extensions import db
-from server.paging import keyset_page
+from server.core import clock
+from server.core.extensions import db
+from server.core.paging import keyset_page
 from server.points.models import PointEntry
 
 

@@ -23,8 +23,8 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 
-from server.errors import error_response
-from server.extensions import db
+from server.core.errors import error_response
+from server.core.extensions import db
 from server.idempotency import REPLAY_HEADER
 from server.ratelimits.storage import SCHEME
 

@@ -14,9 +14,9 @@ from limits.storage import Storage
 from sqlalchemy import case, delete, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from server import clock
-from server.dbtypes import conflict_insert
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import conflict_insert
+from server.core.extensions import db
 from server.ratelimits.models import RateLimitCounter
 
 SCHEME = "microwish-database"

@@ -3,7 +3,7 @@ from datetime import date
 from sqlalchemy import JSON, Date, ForeignKey, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.extensions import db
+from server.core.extensions import db
 
 
 class DailyStats(db.Model):

@@ -11,7 +11,7 @@ Without ``area_id`` the overview is of the widest node the caller may read.
 from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import get_area
-from server.errors import Forbidden
+from server.core.errors import Forbidden
 
 
 def readable_areas(user: User) -> list[Area]:

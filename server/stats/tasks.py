@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from server import clock
 from server.areas.models import Area
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.points.queries import points_earned
 from server.stats.models import DailyStats
 from server.wishes.models import Wish

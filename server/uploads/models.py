@@ -3,9 +3,9 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server import clock
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 # checking: sent to (or waiting to be re-sent to) WeChat's image check; the rest are its verdicts.
 STATUSES = ("checking", "pass", "review", "risky")

@@ -1,6 +1,6 @@
 """Storing a photo, recording WeChat's verdict on one, and reading one back.
 
-The image check is asynchronous: ``store_upload`` only submits it (through server/moderation.py;
+The image check is asynchronous: ``store_upload`` only submits it (through server/core/moderation.py;
 media_check_async answers a trace_id at once) and the verdict arrives later at ``/wechat/push``.
 The submit happens inside the upload request, with the WeChat client's connect/read timeouts,
 and before any row is written, so no database lock is held while WeChat is asked. If WeChat
@@ -15,11 +15,12 @@ from typing import BinaryIO
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
-from server import clock, moderation
+from server import moderation
 from server.accounts.models import User
-from server.errors import AppError, NotFound, Unprocessable
-from server.extensions import db
-from server.txhooks import transaction_bag
+from server.core import clock
+from server.core.errors import AppError, NotFound, Unprocessable
+from server.core.extensions import db
+from server.core.transaction_end import on_transaction_end
 from server.uploads import images, queries
 from server.uploads.models import STATUSES, Upload
 from server.uploads.storage import get_storage, key_from_media_token
@@ -78,7 +79,7 @@ def _delete_unless_committed(session, storage, key: str) -> None:
     """The file is stored before its row; if the row's transaction ends without a commit (an
     error later in the request, a lost race on an Idempotency-Key, the database gone), the file
     is deleted again instead of staying in the folder or bucket with no row naming it."""
-    transaction_bag(session, "uploads.stored", discarded=_delete_stored).append((storage, key))
+    on_transaction_end(session, "uploads.stored", discarded=_delete_stored).append((storage, key))
 
 
 def _delete_stored(stored: list) -> None:

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from server.extensions import db
+from server.core.extensions import db
 from server.uploads.models import Upload
 
 # Matches the schema's photo-id pattern: anything else names no upload.

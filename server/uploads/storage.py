@@ -16,7 +16,7 @@ from typing import BinaryIO, Protocol
 from flask import current_app, has_request_context, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-from server.errors import ServiceUnavailable
+from server.core.errors import ServiceUnavailable
 
 MEDIA_PATH = "/media/"
 # Keys are made by this package ("2026/05/<id>.jpg"); anything else is refused, so a key can never

@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
 from server.accounts.models import User
-from server.extensions import db
+from server.core.extensions import db
 from server.uploads.models import Upload
 from server.uploads.operations import submit_check
 from server.uploads.storage import get_storage

@@ -9,7 +9,7 @@ cached one. This module is the one place that picks the store.
 
 from collections.abc import Callable
 
-from server.redis_client import get_redis
+from server.core.redis_client import get_redis
 from server.wechat import tokens_db, tokens_redis
 
 

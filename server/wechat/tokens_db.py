@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from server import clock
-from server.dbtypes import insert_ignoring_duplicates
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.extensions import db
 from server.wechat.models import WeChatToken
 
 # Refresh a little before WeChat's expiry so a token never dies in flight.

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import redis
 from flask import current_app
 
-from server.redis_client import get_redis
+from server.core.redis_client import get_redis
 from server.wechat.errors import WeChatBusy
 from server.wechat.tokens_db import EARLY_REFRESH
 

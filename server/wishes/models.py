@@ -3,10 +3,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server import clock
 from server.accounts.models import User
-from server.dbtypes import UTCDateTime
-from server.extensions import db
+from server.core import clock
+from server.core.dbtypes import UTCDateTime
+from server.core.extensions import db
 
 STATUSES = (
     "pending_review",

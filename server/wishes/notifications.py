@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area, path_ids
-from server.extensions import db
+from server.core.extensions import db
 from server.notifications import registry
 from server.notifications.models import Notification
 from server.notifications.operations import Message, Subject, notify

@@ -11,11 +11,12 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, update
 
-from server import clock, moderation
+from server import moderation
 from server.accounts.models import User
 from server.areas.queries import get_area, review_required_for
-from server.errors import Forbidden, InvalidState, NotFound, Unprocessable
-from server.extensions import db
+from server.core import clock
+from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
+from server.core.extensions import db
 from server.points.operations import award
 from server.uploads import operations as uploads
 from server.uploads.models import Upload

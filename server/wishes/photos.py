@@ -6,9 +6,9 @@ uploads knows nothing of wishes. (What a failed image check does to a wish:
 from sqlalchemy import select
 
 from server.accounts.models import User
-from server.dbtypes import insert_ignoring_duplicates
-from server.errors import NotFound, Unprocessable
-from server.extensions import db
+from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.errors import NotFound, Unprocessable
+from server.core.extensions import db
 from server.uploads import queries as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions

@@ -1,4 +1,4 @@
-"""Masking of a wish's address for viewers who may not see it (the phone: server/privacy.py)."""
+"""Masking of a wish's address for viewers who may not see it (the phone: server/core/privacy.py)."""
 
 
 def mask_address(address: str) -> str:

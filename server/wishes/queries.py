@@ -5,12 +5,12 @@ from datetime import date
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from server import clock
 from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
-from server.extensions import db
-from server.paging import keyset_page
+from server.core import clock
+from server.core.extensions import db
+from server.core.paging import keyset_page
 from server.wishes import permissions
 from server.wishes.models import STATUSES, Wish, WishEvent
 

@@ -22,8 +22,8 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
 
-from server import clock
-from server.extensions import db
+from server.core import clock
+from server.core.extensions import db
 from server.wishes import operations
 from server.wishes.models import Wish
 

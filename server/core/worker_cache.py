@@ -18,7 +18,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from server.txhooks import transaction_bag
+from server.core.transaction_end import on_transaction_end
 
 # At most this many answers of each kind per worker (an open-pool page is a few kB).
 MAX_ENTRIES = 1024
@@ -50,7 +50,7 @@ class _Table:
         self.generation = 0
 
 
-class RecentAnswers:
+class WorkerCache:
     def __init__(self, max_entries: int = MAX_ENTRIES):
         self._tables: dict[str, _Table] = {}
         self._lock = threading.Lock()
@@ -85,28 +85,28 @@ class RecentAnswers:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["recent"] = RecentAnswers()
+    app.extensions["worker_cache"] = WorkerCache()
 
 
-def remembered(kind: Kind, key: Hashable, seconds: float, compute: Callable):
+def cached(kind: Kind, key: Hashable, seconds: float, compute: Callable):
     """``compute()``, or what it gave for ``key`` of ``kind`` less than ``seconds`` ago here."""
     if seconds <= 0:
         return compute()
-    return current_app.extensions["recent"].get(kind, key, seconds, compute)
+    return current_app.extensions["worker_cache"].get(kind, key, seconds, compute)
 
 
 # Any session of any app: note the tables a transaction writes, forget their answers on commit.
 
 
 def _note(session, table_name: str) -> None:
-    written = transaction_bag(session, "recent.written", committed=_forget_written)
+    written = on_transaction_end(session, "worker_cache.written", committed=_forget_written)
     if table_name not in written:  # a handful of tables, noted on every flush
         written.append(table_name)
 
 
 def _forget_written(tables: list) -> None:
-    if has_app_context() and "recent" in current_app.extensions:
-        current_app.extensions["recent"].forget_written(set(tables))
+    if has_app_context() and "worker_cache" in current_app.extensions:
+        current_app.extensions["worker_cache"].forget_written(set(tables))
 
 
 @event.listens_for(Session, "after_flush")

@@ -1,4 +1,4 @@
-"""gunicorn settings for `make serve` (``gunicorn -c server/gunicorn_conf.py``).
+"""gunicorn settings for `make serve` (``gunicorn -c server/entrypoints/gunicorn_conf.py``).
 
 Environment knobs: ``BIND`` (default 127.0.0.1:$PORT, PORT default 5000), ``WEB_CONCURRENCY``
 (worker processes, default 2 × cores), ``GUNICORN_THREADS`` (threads per worker, default 4),

@@ -9,7 +9,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.areas.models import Area
 from server.areas.operations import create_area
-from server.extensions import db
+from server.core.extensions import db
 from server.wishes import operations as wishes
 
 # (street, [(community, number of grids)]): 67 grids in all, as in the report.

@@ -8,7 +8,7 @@ from marshmallow import Schema, fields
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from server.extensions import db
+from server.core.extensions import db
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@
 import base64
 import json
 
-from server.dbtypes import MAX_ID
-from server.errors import Unprocessable
+from server.core.dbtypes import MAX_ID
+from server.core.errors import Unprocessable
 
 
 def encode_cursor(last_id: int) -> str:

@@ -1,6 +1,6 @@
 """Work tied to how a session's outermost transaction ends: committed, or not.
 
-``transaction_bag(session, name, committed=..., discarded=...)`` answers a list that lives as
+``on_transaction_end(session, name, committed=..., discarded=...)`` answers a list that lives as
 long as the transaction: callers append to it while they work; when the transaction commits,
 ``committed(items)`` runs, and when it ends any other way (rollback, or the session closed
 without a commit, as a failed request is torn down), ``discarded(items)`` does. Either runs once.
@@ -11,10 +11,10 @@ from collections.abc import Callable
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-_BAGS = "txhooks.bags"
+_BAGS = "transaction_end.bags"
 
 
-def transaction_bag(
+def on_transaction_end(
     session: Session,
     name: str,
     *,

@@ -13,7 +13,7 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     port = _port()
     from server.app import create_app
-    from server.cli import DatabaseNotMigrated, prepare_database
+    from server.entrypoints.cli import DatabaseNotMigrated, prepare_database
 
     try:
         app = create_app()

@@ -8,7 +8,7 @@ stopped and the supervisor exits with a failure, so systemd or the container run
 restarts the pair.
 
 Settings come from the environment as for `make run` (MICROWISH_ENV, DATABASE_URL,
-FLASK_<KEY>); gunicorn's from server/gunicorn_conf.py (BIND, PORT, WEB_CONCURRENCY).
+FLASK_<KEY>); gunicorn's from server/entrypoints/gunicorn_conf.py (BIND, PORT, WEB_CONCURRENCY).
 """
 
 import ctypes

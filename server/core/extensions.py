@@ -20,7 +20,9 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION), session_
 
 # Alembic through Flask-Migrate (`flask db upgrade`, `flask db migrate -m ...`). Batch mode lets
 # the same migration alter tables on SQLite, which cannot ALTER most things in place.
-MIGRATIONS_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+MIGRATIONS_DIRECTORY = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "migrations"
+)
 migrate = Migrate(directory=MIGRATIONS_DIRECTORY, compare_type=True, render_as_batch=True)
 
 
@@ -28,5 +30,5 @@ class Api(flask_smorest.Api):
     """flask-smorest with our error shape in every documented error response."""
 
     def _register_error_handlers(self):
-        # server.errors registers the handlers that produce the one error shape.
+        # server.core.errors registers the handlers that produce the one error shape.
         pass

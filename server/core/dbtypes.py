@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 
-from server.extensions import db
+from server.core.extensions import db
 
 # Row ids are 32-bit integers on PostgreSQL: a larger number cannot name a row.
 MAX_ID = 2**31 - 1

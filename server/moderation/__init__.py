@@ -2,7 +2,7 @@
 The one module that asks WeChat's content checks.
 
 A local banned-word list (config BANNED_WORDS) is checked first and costs no call; words are
-matched in ``server.text.compact`` form (letters and digits only), so spaces, punctuation or
+matched in ``server.core.text.compact`` form (letters and digits only), so spaces, punctuation or
 invisible characters put between the characters of a word do not hide it. Then WeChat's
 msg_sec_check v2. ``risky`` refuses the text (422 naming the field); ``review`` or WeChat being
 unreachable lets it through but tells the caller a person must look (a wish then waits in
@@ -16,14 +16,17 @@ trace_id at once and the verdict arrives later, pushed to /wechat/push (server/u
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from server.accounts.models import User
-from server.errors import Unprocessable
-from server.text import compact
+from server.core.errors import Unprocessable
+from server.core.text import compact
 from server.wechat import client as wechat
 from server.wechat.errors import WeChatError
+
+if TYPE_CHECKING:  # for the annotation only: content checks need the author's openid, not accounts
+    from server.accounts.models import User
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ def _refuse(*fields: str):
     return Unprocessable(RISKY_MESSAGE, code="content_risky", details={name: [RISKY_MESSAGE] for name in fields})
 
 
-def check(author: User, scene: int, **texts: str | None) -> bool:
+def check(author: "User", scene: int, **texts: str | None) -> bool:
     """Check the named texts; True when they may be shown at once, False when a person must look.
 
     Raises 422 ``content_risky`` naming the field(s). The texts go to WeChat in one call (the

@@ -4,7 +4,7 @@ Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
 import click
 from sqlalchemy import inspect
 
-from server.extensions import db
+from server.core.extensions import db
 
 
 class DatabaseNotMigrated(click.ClickException):
@@ -16,7 +16,7 @@ def prepare_database(app, *, with_demo: bool) -> bool:
     True when the demo was loaded."""
     from flask_migrate import upgrade
 
-    from server import demo
+    from server.entrypoints import demo
 
     with app.app_context():
         _refuse_unversioned_tables()
