@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.app",
     "tests.fixtures.database",
     "tests.fixtures.world",
+    "tests.fixtures.factories",
 ]
 
 __all__ = ["PATHS", "VALID_WISH", "ApiClient", "World", "act", "login", "post_wish", "settings_from"]
