@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.world",
     "tests.fixtures.factories",
+    "pytester",  # tests/test_fixtures.py runs a suite of its own
 ]
 
 __all__ = ["PATHS", "VALID_WISH", "ApiClient", "World", "act", "login", "post_wish", "settings_from"]

@@ -335,6 +335,7 @@ def queue_messages(app, world, count: int, *, credit: int) -> list[int]:
     return ids
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_two_concurrent_senders_never_send_a_row_twice(app, world, fake_wechat):
     queue_messages(app, world, 120, credit=120)
     barrier = threading.Barrier(2)
@@ -367,6 +368,7 @@ def test_two_concurrent_senders_never_send_a_row_twice(app, world, fake_wechat):
     assert credits(app, world.user_id("resident")) == 0
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_credits_are_never_overspent_by_concurrent_senders(app, world, fake_wechat):
     queue_messages(app, world, 40, credit=15)
 
