@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.world",
     "tests.fixtures.factories",
+    "tests.fixtures.queries",
     "pytester",  # tests/test_fixtures.py runs a suite of its own
 ]
 
