@@ -159,6 +159,7 @@ def test_when_wechat_cannot_check_the_post_is_kept_for_a_person_to_review(app, w
     assert wish["description"] == VALID_WISH["description"]
 
 
+@pytest.mark.commits  # the replaced token is written on a connection of its own
 def test_an_expired_access_token_costs_one_fetch_and_one_retry(world, fake_wechat):
     post_wish(world.resident)  # warms the shared token
     fetches_before = fake_wechat.app.calls["/cgi-bin/stable_token"]
@@ -172,6 +173,7 @@ def test_an_expired_access_token_costs_one_fetch_and_one_retry(world, fake_wecha
     assert fake_wechat.app.calls[CHECK] == checks_before + 2
 
 
+@pytest.mark.commits  # the replaced token is written on a connection of its own
 def test_a_token_refused_twice_fails_the_check_instead_of_retrying_forever(app, world, fake_wechat, review_off):
     post_wish(world.resident)
     checks_before = fake_wechat.app.calls[CHECK]

@@ -82,6 +82,7 @@ def test_a_malformed_key_is_refused(app, world, key):
     assert _count_wishes(app) == 0
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_simultaneous_retries_with_one_key_create_one_wish(app, world):
     headers = {**world.resident._headers(None), "Idempotency-Key": "racing"}
     barrier = threading.Barrier(6)

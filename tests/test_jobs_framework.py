@@ -25,6 +25,10 @@ from server.jobs.runner import run_job
 from server.jobs.scheduler import JobScheduler, missed_calendar_jobs
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Jobs take their lease on a connection of their own (server/jobs/lease.py).
+pytestmark = pytest.mark.commits
+
 _calls: list[datetime] = []
 
 

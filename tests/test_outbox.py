@@ -338,6 +338,7 @@ def queue_messages(app, world, count: int, *, credit: int) -> list[int]:
     return ids
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_two_concurrent_senders_never_send_a_row_twice(app, world, fake_wechat):
     queue_messages(app, world, 120, credit=120)
     barrier = threading.Barrier(2)
@@ -370,6 +371,7 @@ def test_two_concurrent_senders_never_send_a_row_twice(app, world, fake_wechat):
     assert credits(app, world.user_id("resident")) == 0
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_credits_are_never_overspent_by_concurrent_senders(app, world, fake_wechat):
     queue_messages(app, world, 40, credit=15)
 
@@ -524,6 +526,7 @@ def test_a_message_given_up_on_busy_or_rate_limited_answers_gives_the_credit_bac
     assert credits(app, world.user_id("resident")) == 0
 
 
+@pytest.mark.commits  # it counts the token fetch, which the token store writes on its own connection
 def test_a_message_given_up_on_a_refused_connection_gives_the_credit_back(app, world, fake_wechat, monkeypatch):
     give_up_after(app, monkeypatch, 1)
     subscribe(world.resident, PROGRESS)
@@ -539,6 +542,7 @@ def test_a_message_given_up_on_a_refused_connection_gives_the_credit_back(app, w
     assert credits(app, world.user_id("resident")) == 1
 
 
+@pytest.mark.commits  # the token is refreshed, which the token store writes on its own connection
 def test_a_message_never_sent_for_want_of_an_access_token_gives_the_credit_back(app, world, fake_wechat, monkeypatch):
     give_up_after(app, monkeypatch, 1)
     monkeypatch.setitem(app.config, "WECHAT_READ_TIMEOUT_SECONDS", 0.2)

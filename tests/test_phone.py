@@ -101,6 +101,7 @@ def test_an_answer_slower_than_the_read_timeout_is_503(app, world, fake_wechat):
     assert _stored_phone(app, world.user_id("resident")) is None
 
 
+@pytest.mark.commits  # the replaced token is written on a connection of its own
 def test_an_expired_access_token_is_replaced_once_and_the_binding_succeeds(app, world, fake_wechat):
     calls = fake_wechat.app.calls
     status, _ = world.neighbour.post("/api/v1/me/phone", {"code": "phone:13900001111"})

@@ -70,6 +70,7 @@ def test_the_same_source_may_earn_different_reasons_and_different_people(app, wo
     assert entry_count(app, user_id=member2) == 1
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_concurrent_awards_for_one_source_write_exactly_one_entry(app, world):
     member = world.user_id("member")
     threads_count = 8

@@ -239,6 +239,7 @@ def test_with_rate_limits_off_nothing_is_counted(client):
     assert {_login(client, f"bad-many{n}").status_code for n in range(70)} == {401}
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_database_counts_are_exact_under_concurrency_and_a_window_starts_afresh(app, monkeypatch):
     storage = DatabaseStorage()
     errors = []

@@ -3,6 +3,8 @@ one retry after an expired token, stable_token fetched at most twice), and both 
 and the claimer find the story in their inboxes and, where they accepted a template, as
 subscribe messages."""
 
+import pytest
+
 from server.notifications import sender
 from server.wechat import client as wechat_client
 from server.wechat import tokens
@@ -13,6 +15,7 @@ TOKEN = "/cgi-bin/stable_token"
 PROGRESS, TASK = "dev-tpl-wish-progress", "dev-tpl-wish-task"
 
 
+@pytest.mark.commits  # the replaced token is written on a connection of its own
 def test_a_wish_story_reaches_both_inboxes_and_wechat_with_a_token_expiring_midway(app, client, world, fake_wechat):
     resident = login(client, "resident")
     assert resident.post("/api/v1/me/subscriptions", {"template_ids": [PROGRESS]})[0] == 200

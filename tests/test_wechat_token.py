@@ -19,6 +19,9 @@ from server.wechat.errors import WeChatBusy
 from server.wechat.models import WeChatToken
 from tests.conftest import post_wish
 
+# The token store writes on a connection of its own (server/wechat/tokens_db.py).
+pytestmark = pytest.mark.commits
+
 WORKER = textwrap.dedent(
     """
     import json, sys, threading, time

@@ -152,6 +152,7 @@ def _race(app, sweep, now) -> list[int]:
     return results
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_two_concurrent_claim_timeouts_release_and_penalise_each_claim_once(app, world, wish_in):
     wishes = [wish_in("claimed") for _ in range(3)]
     for wish in wishes:
@@ -188,6 +189,7 @@ def test_auto_confirm_confirms_due_fulfilments_with_base_points_once(app, world,
     assert news["kind"] == "wish_confirmed" and "自动确认" in news["body"]
 
 
+@pytest.mark.commits  # threads, each on a connection of its own
 def test_two_concurrent_auto_confirms_award_each_wish_once(app, world, wish_in):
     wishes = [wish_in("fulfilled") for _ in range(3)]
     for wish in wishes:

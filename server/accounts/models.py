@@ -29,7 +29,9 @@ class User(db.Model):
     token_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", lazy="selectin", order_by="RoleGrant.id")
+    # Loaded when asked for: the caller's own come joined with the token (accounts/tokens.py);
+    # a wish's owner or a timeline's actor is shown by nickname and needs none.
+    grants: Mapped[list["RoleGrant"]] = relationship(back_populates="user", order_by="RoleGrant.id")
 
     @property
     def phone(self) -> str | None:
