@@ -14,6 +14,7 @@ pytest_plugins = [
     "tests.fixtures.servers",
     "tests.fixtures.app",
     "tests.fixtures.database",
+    "tests.fixtures.empty_database",
     "tests.fixtures.world",
     "tests.fixtures.factories",
     "tests.fixtures.queries",

@@ -2,53 +2,14 @@
 what the models describe, upgrade an empty database and downgrade it back, on SQLite and on
 PostgreSQL (whichever the suite runs on)."""
 
-import secrets
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import CheckConstraint, create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import CheckConstraint, inspect
 
-from server.app import create_app
 from server.core.extensions import db
 from server.entrypoints.cli import DatabaseNotMigrated, prepare_database
-
-
-@pytest.fixture
-def empty_database_url(app, tmp_path):
-    """A database with nothing in it, of the kind the suite runs on."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path}/empty.db"
-        return
-    name = f"microwish_migrations_{secrets.token_hex(4)}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
-
-
-@pytest.fixture
-def fresh_app(app, empty_database_url):
-    made = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": empty_database_url,
-            "WECHAT_API_BASE": app.config["WECHAT_API_BASE"],
-            "WECHAT_APPID": app.config["WECHAT_APPID"],
-            "WECHAT_SECRET": app.config["WECHAT_SECRET"],
-        },
-        env_name="testing",
-    )
-    yield made
-    with made.app_context():
-        db.engine.dispose()
 
 
 def _differences(app) -> list:

@@ -1,49 +1,14 @@
 """Migration 0003 on a database with notifications in it: every row keeps what it was about and
 the event that caused it (and its outbox rows), up and down, on SQLite and on PostgreSQL."""
 
-import secrets
 from datetime import UTC, datetime
 
-import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import text
 
-from server.app import create_app
 from server.core.extensions import db
 
 NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC).replace(tzinfo=None)
-
-
-@pytest.fixture
-def migrated_app(app, tmp_path):
-    """An app on an empty database of the kind the suite runs on, for migrations to build."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    admin, name = None, None
-    if url.get_backend_name() == "sqlite":
-        database_url = f"sqlite:///{tmp_path}/notifications.db"
-    else:
-        name = f"microwish_notifications_{secrets.token_hex(4)}"
-        admin = create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE DATABASE {name}"))
-        database_url = url.set(database=name).render_as_string(hide_password=False)
-    made = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": database_url,
-            "WECHAT_API_BASE": app.config["WECHAT_API_BASE"],
-            "WECHAT_APPID": app.config["WECHAT_APPID"],
-            "WECHAT_SECRET": app.config["WECHAT_SECRET"],
-        },
-        env_name="testing",
-    )
-    yield made
-    with made.app_context():
-        db.engine.dispose()
-    if admin is not None:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def _rows_at_0002():
@@ -76,8 +41,8 @@ def _notifications(columns: str) -> list[tuple]:
     return [tuple(row) for row in db.session.execute(text(f"SELECT id, {columns} FROM notifications ORDER BY id"))]
 
 
-def test_upgrading_to_0003_keeps_each_notifications_wish_and_event_and_downgrading_restores_them(migrated_app):
-    with migrated_app.app_context():
+def test_upgrading_to_0003_keeps_each_notifications_wish_and_event_and_downgrading_restores_them(fresh_app):
+    with fresh_app.app_context():
         upgrade(revision="0002")
         _rows_at_0002()
 
