@@ -18,11 +18,15 @@ from server.core import clock
 from server.core.extensions import db
 from server.wishes import tasks
 
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-    reason="PostgreSQL only: the plans under test are PostgreSQL's (SQLite's planner is another one); "
-    "make test-postgres runs it",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+        reason="PostgreSQL only: the plans under test are PostgreSQL's (SQLite's planner is another one); "
+        "make test-postgres runs it",
+    ),
+    # bench.seed bulk-loads through a raw connection of its own: the test commits
+    pytest.mark.commits,
+]
 
 COMMUNITIES = 20
 WISHES = 8_000  # of which the measured community holds 1/COMMUNITIES
