@@ -18,13 +18,13 @@ from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
 from server.core.extensions import db
 from tests.conftest import act, post_wish
+from tests.fixtures.database import postgresql_only
 from tests.test_claim_race import _bearer, _fire_at_once, assert_one_claimer_won
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-        reason="PostgreSQL only: SQLite has one writer, and a race between worker processes is the "
-        "PostgreSQL deployment's (make test-postgres runs it)",
+    postgresql_only(
+        "SQLite has one writer, and a race between worker processes is the "
+        "PostgreSQL deployment's (make test-postgres runs it)"
     ),
     # gunicorn's workers read what the test wrote: it commits (tests/fixtures/database.py)
     pytest.mark.commits,

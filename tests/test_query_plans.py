@@ -6,7 +6,6 @@ table with statistics (ANALYZE) where the measured community is a small part of 
 as in production and in `make bench` at 1M wishes.
 """
 
-import os
 from datetime import timedelta
 
 import pytest
@@ -17,12 +16,11 @@ from server.accounts.tokens import issue_token
 from server.core import clock
 from server.core.extensions import db
 from server.wishes import tasks
+from tests.fixtures.database import postgresql_only
 
 pytestmark = [
-    pytest.mark.skipif(
-        not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
-        reason="PostgreSQL only: the plans under test are PostgreSQL's (SQLite's planner is another one); "
-        "make test-postgres runs it",
+    postgresql_only(
+        "the plans under test are PostgreSQL's (SQLite's planner is another one); make test-postgres runs it"
     ),
     # bench.seed bulk-loads through a raw connection of its own: the test commits
     pytest.mark.commits,
