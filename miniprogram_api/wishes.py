@@ -46,7 +46,7 @@ def _named(wish_id: int):
 @blp.rate_limited(WISH_POST)
 @blp.arguments(WishCreateSchema)
 @blp.response(201, WishDetailSchema)
-@blp.errors(400, 404)
+@blp.errors(404)
 def post_wish(body):
     """Post a wish in the resident's home grid (or ``grid_id``); it waits for review where review is on."""
     return _detail(operations.post_wish(current_user(), **body))
@@ -95,7 +95,7 @@ def get_wish(wish_id):
 @blp.writes
 @blp.arguments(ReviewSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def review_wish(body, wish_id):
     """Approve or reject a pending wish (grid worker of its grid)."""
     return _detail(operations.review(_named(wish_id), current_user(), **body))
@@ -106,7 +106,7 @@ def review_wish(body, wish_id):
 @blp.writes
 @blp.arguments(ReasonSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def cancel_wish(body, wish_id):
     """Withdraw a pending or open wish (its owner)."""
     return _detail(operations.cancel(_named(wish_id), current_user(), **body))
@@ -127,7 +127,7 @@ def claim_wish(wish_id):
 @blp.writes
 @blp.arguments(AssignSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def assign_wish(body, wish_id):
     """Give an open wish to a verified party member (grid worker)."""
     return _detail(operations.assign(_named(wish_id), current_user(), **body))
@@ -138,7 +138,7 @@ def assign_wish(body, wish_id):
 @blp.writes
 @blp.arguments(ReasonSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def release_wish(body, wish_id):
     """Put a claimed wish back in the pool (claimer or grid worker)."""
     return _detail(operations.release(_named(wish_id), current_user(), **body))
@@ -149,7 +149,7 @@ def release_wish(body, wish_id):
 @blp.writes
 @blp.arguments(FulfilSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def fulfil_wish(body, wish_id):
     """Report the wish done, with a note and photos (claimer)."""
     return _detail(operations.fulfil(_named(wish_id), current_user(), **body))
@@ -160,7 +160,7 @@ def fulfil_wish(body, wish_id):
 @blp.writes
 @blp.arguments(ConfirmSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def confirm_wish(body, wish_id):
     """Confirm and rate 1–5 stars (owner); points go to the claimer."""
     return _detail(operations.confirm(_named(wish_id), current_user(), **body))
@@ -171,7 +171,7 @@ def confirm_wish(body, wish_id):
 @blp.writes
 @blp.arguments(DisputeSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def dispute_wish(body, wish_id):
     """Say the wish was not done (owner); a grid worker decides."""
     return _detail(operations.dispute(_named(wish_id), current_user(), **body))
@@ -182,7 +182,7 @@ def dispute_wish(body, wish_id):
 @blp.writes
 @blp.arguments(ResolveSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def resolve_wish(body, wish_id):
     """Settle a dispute: count it as confirmed, or reopen it (grid worker)."""
     return _detail(operations.resolve(_named(wish_id), current_user(), **body))
@@ -193,7 +193,7 @@ def resolve_wish(body, wish_id):
 @blp.writes
 @blp.arguments(CloseSchema)
 @blp.response(200, WishDetailSchema)
-@blp.errors(400, 403, 404, 409)
+@blp.errors(403, 404, 409)
 def close_wish(body, wish_id):
     """Close the ticket with a resolution (grid worker); final."""
     return _detail(operations.close(_named(wish_id), current_user(), **body))
