@@ -2,7 +2,9 @@
 
 Environment knobs: ``BIND`` (default 127.0.0.1:$PORT, PORT default 5000), ``WEB_CONCURRENCY``
 (worker processes, default 2 × cores), ``GUNICORN_THREADS`` (threads per worker, default 4),
-``GUNICORN_MAX_REQUESTS`` (recycle a worker after that many requests; 0, the default, never).
+``GUNICORN_MAX_REQUESTS`` (recycle a worker after that many requests; 0, the default, never),
+``GUNICORN_WORKER_CLASS`` (default gthread; ``sync`` or ``gevent`` for `python -m bench.servers`,
+which compares them) and ``GUNICORN_WORKER_CONNECTIONS`` (gevent: requests in flight per worker).
 Anything else gunicorn knows can still be given in ``GUNICORN_CMD_ARGS``.
 
 Why gthread workers: a request here waits on PostgreSQL and, for texts residents write, on
@@ -34,8 +36,9 @@ def _int(name: str, default: int) -> int:
 
 bind = os.environ.get("BIND") or f"127.0.0.1:{_int('PORT', 5000)}"
 workers = _int("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count()) or 1
-worker_class = "gthread"
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS") or "gthread"
 threads = _int("GUNICORN_THREADS", 4) or 1
+worker_connections = _int("GUNICORN_WORKER_CONNECTIONS", 100) or 1
 # A worker silent this long is killed and replaced (a request stuck past every timeout).
 timeout = 30
 # SIGTERM: stop accepting, let in-flight requests finish for up to this long, then exit.
@@ -76,6 +79,8 @@ def access_record(resp, environ, request_time) -> dict:
         # Set by a proxy in front (nginx $request_id) when there is one.
         "request_id": environ.get("HTTP_X_REQUEST_ID"),
         "pid": os.getpid(),
+        # The kinds of answer a worker reused (server/core/worker_cache.py), when any.
+        "reused": environ.get("microwish.reused"),
     }
 
 
