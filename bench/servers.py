@@ -11,7 +11,7 @@ RECENT_SECONDS) under each candidate, four worker processes each:
   monkeypatching on its own since 3.1.14), all with server/entrypoints/gunicorn_conf.py;
 - granian (Rust, WSGI interface, 4 blocking threads a worker, its own access log).
 
-The fake WeChat answers every content check BENCH_WECHAT_DELAY seconds late (default 0.2;
+The fake WeChat answers every content check BENCH_WECHAT_DELAY seconds late (default 0.5;
 bench/slow_wechat.py), as WeChat does on a slow day: a sync worker is blocked for the whole
 wait, a thread or greenlet parks. BENCH_ROUNDS rounds (default 3; one with BENCH_QUICK=1), each
 measuring every candidate's minimal app and peak mix in turn for BENCH_SECONDS. Prints per
@@ -36,7 +36,7 @@ from bench.harness import ROUNDS, SECONDS, child, wrk
 
 WORKERS = "4"
 THREADS = "4"
-DELAY = float(os.environ.get("BENCH_WECHAT_DELAY") or 0.2)
+DELAY = float(os.environ.get("BENCH_WECHAT_DELAY") or 0.5)
 APPS = {"minimal": "bench.minimal_app:create_app", "product": "server.app:create_app"}
 
 
