@@ -12,6 +12,12 @@ WeChat's content check (up to WECHAT_READ_TIMEOUT_SECONDS). A sync worker would 
 that whole wait and cannot keep a connection alive; a few threads per worker overlap those
 waits while processes (not threads) provide the CPU parallelism the GIL denies threads. Each
 thread takes a connection from its worker's SQLAlchemy pool (5 + 10 overflow by default).
+`python -m bench.servers` measures the alternatives on the peak mix with content checks 0.5 s
+late. In its first short run (one 3 s round, 0.2 s checks, a shared 2-core machine) granian
+answered the minimal Flask app twice as fast as gunicorn, but the peak mix, whose cost is the
+app's Python, moved less than the noise (req/s: gthread 178, sync 223, granian 205; gevent 96,
+the slowest), and sync is the one that stalls when WeChat is slow: gthread stays until a full
+run shows a clear winner.
 
 No ``preload_app``: every worker builds its own app and so its own connection pool; a pool
 opened in the master and inherited across fork would share sockets between processes.
