@@ -40,10 +40,20 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
 # Benchmarks print their figures; they are never part of `make test`. bench.http serves the app
-# with gunicorn on a private PostgreSQL cluster, loads it with wrk and runs the sweep benchmark
-# (about 10 minutes; BENCH_QUICK=1 for a short check, BENCH_SECONDS per figure, BENCH_TOTAL wishes).
-bench: $(BIN)/.installed
-	BENCH_QUICK=$(BENCH_QUICK) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_TOTAL=$(BENCH_TOTAL) \
-	  BENCH_SWEEP_ARGS="$(BENCH_SWEEP_ARGS)" \
-	  scripts/with-postgres $(BIN)/python -m bench.http
-	$(BIN)/python -m bench.outbox
+# with gunicorn on a private PostgreSQL cluster, loads it with wrk (the minimal Flask ceiling, the
+# product's /livez, the fresh feed, the write mix and the peak mix in interleaved rounds) and runs
+# the sweep benchmark (about 15 minutes; BENCH_QUICK=1 for a short check, BENCH_SECONDS per figure,
+# BENCH_ROUNDS, BENCH_TOTAL wishes). BENCH_SERVERS=1 compares WSGI servers on the peak mix instead
+# (bench/servers.py; its candidates come from requirements-bench.txt).
+$(BIN)/.bench-installed: $(BIN)/.installed requirements-bench.txt
+	$(BIN)/pip install --quiet -r requirements-bench.txt
+	touch $@
+
+bench: $(BIN)/.bench-installed
+	if [ "$(BENCH_SERVERS)" = 1 ]; then \
+	  BENCH_QUICK=$(BENCH_QUICK) BENCH_SECONDS=$(BENCH_SECONDS) scripts/with-postgres $(BIN)/python -m bench.servers; \
+	else \
+	  BENCH_QUICK=$(BENCH_QUICK) BENCH_SECONDS=$(BENCH_SECONDS) BENCH_TOTAL=$(BENCH_TOTAL) \
+	    BENCH_SWEEP_ARGS="$(BENCH_SWEEP_ARGS)" scripts/with-postgres $(BIN)/python -m bench.http && \
+	  $(BIN)/python -m bench.outbox; \
+	fi

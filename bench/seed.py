@@ -1,13 +1,17 @@
-"""Bulk-load wishes into PostgreSQL for the HTTP benchmark and the query-plan test.
+"""Bulk-load the benchmark's area tree and wishes into PostgreSQL (also for the query-plan test).
 
     DATABASE_URL=postgresql://… .venv/bin/python -m bench.seed --total 1000000
 
-``seed`` makes a district with one measured community (红旗社区, its wishes spread over five
-grids) and, with ``grow``, fills other communities until the table holds ``total`` wishes,
-so the measured community keeps its size while the database around it grows. Wishes come
-in a realistic mix of statuses over the past two years, each with its post event and the
-event of its last transition. Rows go in with COPY (psycopg), ids chosen here so events can
-name their wish; the id sequences are moved past them afterwards.
+``build_tree`` makes a district, a street and ``communities`` communities of
+GRIDS_PER_COMMUNITY grids each (the demo has 67 grids in 6 communities; the benchmark more of
+both). Every grid has PEOPLE_PER_GRID people: a quarter verified party members, the rest
+residents, and one grid worker. Review is on for the even communities (the measured one,
+红旗社区, first) and switched off for the odd ones, so a server with REVIEW_REQUIRED=true sees
+both ways a post goes. ``load_wishes`` COPYs wishes spread round-robin over grids, so the
+measured community keeps its size while the database around it grows. Wishes come in a
+realistic mix of statuses over the past two years, each with its post event and the event of
+its last transition. Ids are chosen here so events can name their wish; the id sequences are
+moved past them afterwards. ``write_peak_tokens`` picks the peak mix's people (bench/wrk/peak.lua).
 """
 
 import argparse
@@ -80,20 +84,23 @@ class Grid:
     path: str
     people: list[int]  # residents who post
     members: list[int]  # verified party members who claim
+    worker: int | None = None  # the grid worker who reviews
 
 
-def build_tree(communities: int) -> dict:
+def build_tree(communities: int, grids_per_community: int = GRIDS_PER_COMMUNITY) -> dict:
     """The district, the measured community and ``communities - 1`` others, each with grids
     and people. Commits. Returns the ids the benchmark needs."""
     district = create_area("基准区", "district")
     street = create_area("基准街道", "street", district)
     grids_by_community = []
     for c in range(communities):
-        community = create_area("红旗社区" if c == 0 else f"基准社区{c}", "community", street)
+        community = create_area(
+            "红旗社区" if c == 0 else f"基准社区{c}", "community", street, review_required=None if c % 2 == 0 else False
+        )
         grids_by_community.append(
             (
                 community,
-                [create_area(f"{community.name}第{g + 1}网格", "grid", community) for g in range(GRIDS_PER_COMMUNITY)],
+                [create_area(f"{community.name}第{g + 1}网格", "grid", community) for g in range(grids_per_community)],
             )
         )
     db.session.flush()
@@ -103,10 +110,12 @@ def build_tree(communities: int) -> dict:
                 User(openid=f"seed-{grid.id}-{n}", nickname=f"居民{grid.id}-{n}", home_grid_id=grid.id)
                 for n in range(PEOPLE_PER_GRID)
             ]
-            db.session.add_all(users)
+            worker = User(openid=f"seed-{grid.id}-worker", nickname=f"网格员{grid.id}", home_grid_id=grid.id)
+            db.session.add_all([*users, worker])
             db.session.flush()
             for user in users[: PEOPLE_PER_GRID // 4]:
                 grant_role(user, "party_member", grid.id)
+            grant_role(worker, "grid_worker", grid.id)
     db.session.commit()
     measured, measured_grids = grids_by_community[0]
     return {
@@ -125,10 +134,41 @@ def grids_of(community_ids: list[int] | None = None, *, exclude: list[int] = ())
         query = query.where(Area.parent_id.not_in(exclude))
     grids = []
     for area in db.session.scalars(query):
-        people = list(db.session.scalars(select(User.id).where(User.home_grid_id == area.id).order_by(User.id)))
-        members, residents = people[: PEOPLE_PER_GRID // 4], people[PEOPLE_PER_GRID // 4 :]
-        grids.append(Grid(area.id, area.path, residents, members))
+        people = list(
+            db.session.scalars(
+                select(User.id).where(User.home_grid_id == area.id, User.openid.like("seed-%")).order_by(User.id)
+            )
+        )
+        members, residents = people[: PEOPLE_PER_GRID // 4], people[PEOPLE_PER_GRID // 4 : PEOPLE_PER_GRID]
+        worker = people[PEOPLE_PER_GRID] if len(people) > PEOPLE_PER_GRID else None
+        grids.append(Grid(area.id, area.path, residents, members, worker))
     return grids
+
+
+def write_peak_tokens(
+    grids: list[Grid], readers: int, teams: int, readers_file, teams_file, *, team_grids: list[Grid] | None = None
+) -> None:
+    """Tokens for the peak mix: ``readers`` distinct people of all ``grids`` ("grid_id token"
+    lines), and ``teams`` writer teams, each a resident, a party member and the grid worker of a
+    grid of its own among ``team_grids`` ("grid_id resident member worker" lines), so no two
+    writers touch one wish."""
+    from server.accounts.tokens import issue_token
+
+    users = {user.id: user for user in db.session.scalars(select(User).where(User.openid.like("seed-%")))}
+    everyone = [(grid.id, person) for grid in grids for person in (*grid.members, *grid.people)]
+    chosen = random.Random(3).sample(everyone, min(readers, len(everyone)))
+    readers_file.write_text("".join(f"{grid} {issue_token(users[person])}\n" for grid, person in chosen))
+    team_grids = grids if team_grids is None else team_grids
+    if teams > len(team_grids):
+        raise SystemExit(f"bench: {teams} writer teams need as many grids (there are {len(team_grids)})")
+    stride = len(team_grids) // teams
+    lines = []
+    for n in range(teams):
+        grid = team_grids[n * stride]
+        # The grid's last resident and member: a reader drawn above may be one, a writer elsewhere none.
+        team = (grid.people[-1], grid.members[-1], grid.worker)
+        lines.append(f"{grid.id} " + " ".join(issue_token(users[person]) for person in team) + "\n")
+    teams_file.write_text("".join(lines))
 
 
 def load_wishes(grids: list[Grid], count: int, *, seed: int = 1) -> int:
@@ -217,7 +257,7 @@ def analyze() -> None:
 
 
 def main() -> None:
-    from bench.http import make_app
+    from bench.harness import make_app
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--total", type=int, default=COMMUNITY_WISHES, help="wishes in the table at the end")
