@@ -9,6 +9,7 @@ from server import models, ratelimits  # noqa: F401  (models: every table before
 from server.core import redis_client, worker_cache
 from server.core.errors import ErrorSchema, register_error_handlers
 from server.core.extensions import Api, db, migrate
+from server.core.sessions import CookieSessionOnlyWhenSent
 from server.entrypoints import cli
 from server.settings import environment_name, load_settings
 from server.uploads import storage
@@ -19,6 +20,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     load_settings(app.config, env_name or environment_name(), overrides)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    app.session_interface = CookieSessionOnlyWhenSent()
 
     _trust_proxies(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
