@@ -10,6 +10,7 @@ one event once (the first rule that reaches them wins, so list personal audience
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -17,9 +18,8 @@ from server.accounts.models import RoleGrant, User
 from server.areas.models import Area, path_ids
 from server.core.extensions import db
 from server.notifications import registry
-from server.notifications.models import Notification
 from server.notifications.operations import Message, Subject, notify
-from server.wishes.models import Wish, WishEvent
+from server.wishes.models import Wish
 
 SUBJECT = "wish"  # the subject type of a wish's notifications; pages may name it {wish_id}
 NOTE_IN_BODY = 60  # characters of a reason or comment quoted in a notification
@@ -44,6 +44,21 @@ STATUS_NAMES = {
 }
 
 RESOLUTION_NAMES = {"completed": "已完成", "unresolved": "未解决", "duplicate": "重复提交", "invalid": "无效心愿"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline event as written (a ``wish_events`` row): what the rules and texts read of it."""
+
+    id: int
+    wish_id: int
+    actor_id: int | None
+    previous_claimer_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+    created_at: datetime
 
 
 def _by_person(event) -> bool:
@@ -214,7 +229,7 @@ VALUE_SOURCES = (
 registry.register(SUBJECT, kinds=KINDS, value_sources=VALUE_SOURCES)
 
 
-def notify_wish_event(wish: Wish, event: WishEvent) -> list[Notification]:
+def notify_wish_event(wish: Wish, event: Event) -> list[int]:
     """Write the inbox rows (and outbox rows where a template is configured) for ``event``,
     inside the transition's transaction."""
     rules = [rule for rule in RULES.get(event.action, ()) if rule.applies(event)]
@@ -235,7 +250,7 @@ def notify_wish_event(wish: Wish, event: WishEvent) -> list[Notification]:
 # -- who and what ---------------------------------------------------------------------------
 
 
-def _audience(audience: str, wish: Wish, event: WishEvent) -> list[int | None]:
+def _audience(audience: str, wish: Wish, event: Event) -> list[int | None]:
     if audience == OWNER:
         return [wish.owner_id]
     if audience == CLAIMER:
@@ -276,7 +291,7 @@ def _community_admin_ids(wish: Wish) -> list[int]:
     )
 
 
-def _context(wish: Wish, event: WishEvent) -> dict:
+def _context(wish: Wish, event: Event) -> dict:
     """What the texts and template keywords are filled from (VALUE_SOURCES, and stars and
     resolution for the texts)."""
     actor = db.session.get(User, event.actor_id) if event.actor_id is not None else None

@@ -9,7 +9,7 @@ import contextlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 
 from server import moderation
 from server.accounts.models import User
@@ -22,8 +22,10 @@ from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
-from server.wishes.notifications import notify_wish_event
+from server.wishes.notifications import Event, notify_wish_event
 from server.wishes.photos import attach_photos, wishes_using
+
+_EVENTS = WishEvent.__table__
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.
 PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
@@ -354,19 +356,21 @@ def _update(now: datetime, to: str, values: dict, *where) -> list[Wish]:
 def _record(
     wish: Wish, actor: User | None, action: str, from_status, to_status, note=None, *, previous_claimer_id=None
 ) -> None:
-    event = WishEvent(
-        wish_id=wish.id,
-        actor_id=actor.id if actor else None,
-        previous_claimer_id=previous_claimer_id,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        created_at=clock.now(),
-    )
-    db.session.add(event)
-    db.session.flush()
-    notify_wish_event(wish, event)
+    """The timeline event of a state change, and the notifications it causes: one INSERT for
+    the event, then notify's for the inbox and outbox rows. Rows, not ORM objects: the answer
+    reads the timeline afresh."""
+    values = {
+        "wish_id": wish.id,
+        "actor_id": actor.id if actor else None,
+        "previous_claimer_id": previous_claimer_id,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+        "created_at": clock.now(),
+    }
+    event_id = db.session.execute(insert(_EVENTS).values(values).returning(_EVENTS.c.id)).scalar_one()
+    notify_wish_event(wish, Event(id=event_id, **values))
 
 
 def _mark_opened(wish: Wish, now) -> None:
