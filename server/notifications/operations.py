@@ -94,8 +94,11 @@ def notify(
         }
         for message, user_id in recipients
     ]
-    written = db.session.execute(insert(_INBOX).values(inbox).returning(_INBOX.c.user_id, _INBOX.c.id))
-    ids = dict(written.all())  # by person: the order of a multi-row RETURNING is not promised
+    # A list of rows is sent as one multi-row INSERT (SQLAlchemy's "insertmanyvalues"), whose
+    # statement is compiled once per row count: an INSERT … VALUES of the rows themselves
+    # would be compiled anew for every call.
+    written = db.session.execute(insert(_INBOX).returning(_INBOX.c.user_id, _INBOX.c.id), inbox)
+    ids = dict(written.all())  # by person, whatever order the rows come back in
 
     subscribe = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
     outbox = [
@@ -116,7 +119,7 @@ def notify(
         if (spec := subscribe.get(row["kind"]))
     ]
     if outbox:
-        db.session.execute(insert(_OUTBOX).values(outbox))
+        db.session.execute(insert(_OUTBOX), outbox)
     return [ids[row["user_id"]] for row in inbox]
 
 
