@@ -32,7 +32,7 @@ PINNED = {
     "POST assign": (10, 10),
     "POST release": (7, 7),
     "POST fulfil": (7, 7),
-    "POST confirm": (10, 10),
+    "POST confirm": (9, 9),
     "POST dispute": (9, 9),
     "POST resolve": (9, 9),
     "POST close": (8, 8),

@@ -17,7 +17,7 @@ from server.areas.queries import get_area, review_required_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award
+from server.points.operations import award, award_all
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
@@ -393,7 +393,7 @@ def _response_due(now):
 
 def _award_completion(wish: Wish) -> None:
     config = current_app.config
-    source = f"wish:{wish.id}"
-    award(wish.claimer_id, config["POINTS_WISH_CONFIRMED"], "wish_confirmed", source)
+    deltas = {"wish_confirmed": config["POINTS_WISH_CONFIRMED"]}
     if wish.stars == 5:
-        award(wish.claimer_id, config["POINTS_FIVE_STAR_BONUS"], "five_star_bonus", source)
+        deltas["five_star_bonus"] = config["POINTS_FIVE_STAR_BONUS"]
+    award_all(wish.claimer_id, f"wish:{wish.id}", deltas)
