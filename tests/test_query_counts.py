@@ -32,10 +32,10 @@ PINNED = {
     "POST assign": (10, 10),
     "POST release": (7, 7),
     "POST fulfil": (7, 7),
-    "POST confirm": (9, 9),
-    "POST dispute": (9, 9),
-    "POST resolve": (9, 9),
-    "POST close": (8, 8),
+    "POST confirm": (8, 8),
+    "POST dispute": (8, 8),
+    "POST resolve": (8, 8),
+    "POST close": (7, 7),
     "POST cancel": (5, 5),
 }
 DIALECTS = ("sqlite", "postgresql")

@@ -8,10 +8,13 @@ keeps the two promises: the actor never hears of their own action, and each pers
 one event once (the first rule that reaches them wins, so list personal audiences first).
 """
 
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
+from flask import current_app
 from sqlalchemy import select
 
 from server.accounts.models import RoleGrant, User
@@ -86,6 +89,11 @@ class Rule:
 
     def render(self, context: dict) -> tuple[str, str]:
         return self.title, self.body.format(**context)
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The context keys its body names."""
+        return frozenset(name for _, name, _, _ in string.Formatter().parse(self.body) if name)
 
 
 RULES: dict[str, tuple[Rule, ...]] = {
@@ -235,7 +243,10 @@ def notify_wish_event(wish: Wish, event: Event) -> list[int]:
     rules = [rule for rule in RULES.get(event.action, ()) if rule.applies(event)]
     if not rules:
         return []
-    context = _context(wish, event)
+    templates = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
+    needed = {name for rule in rules for name in rule.fields}
+    needed.update(source for rule in rules for source in templates.get(rule.kind, {}).get("data", {}).values())
+    context = _context(wish, event, needed)
     messages = [Message(rule.kind, _audience(rule.audience, wish, event), *rule.render(context)) for rule in rules]
     return notify(
         Subject(SUBJECT, wish.id),
@@ -291,11 +302,12 @@ def _community_admin_ids(wish: Wish) -> list[int]:
     )
 
 
-def _context(wish: Wish, event: Event) -> dict:
+def _context(wish: Wish, event: Event, needed: set[str]) -> dict:
     """What the texts and template keywords are filled from (VALUE_SOURCES, and stars and
-    resolution for the texts)."""
-    actor = db.session.get(User, event.actor_id) if event.actor_id is not None else None
-    claimer = db.session.get(User, wish.claimer_id) if wish.claimer_id is not None else None
+    resolution for the texts). The actor and the claimer are read only when a text or a
+    template of the event names them."""
+    actor = db.session.get(User, event.actor_id) if event.actor_id is not None and "actor" in needed else None
+    claimer = db.session.get(User, wish.claimer_id) if wish.claimer_id is not None and "claimer" in needed else None
     note = " ".join((event.note or "").split())
     return {
         "number": wish.number or "",
