@@ -1,5 +1,6 @@
 """State changes of notifications: write them for an event of any feature, mark them read,
-record the subscribe acceptances a person gave. Functions flush; the request or job commits.
+record the subscribe acceptances a person gave. Functions write in the caller's transaction;
+the request or job commits.
 
 A feature decides who hears what (its rules and audiences live next to it, as in
 server/wishes/notifications.py) and calls ``notify``; this package knows no feature.
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from server.accounts.models import User
 from server.core import clock
@@ -20,6 +21,9 @@ from server.core.extensions import db
 from server.notifications import registry, templates
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.notifications.queries import configured_templates
+
+_INBOX = Notification.__table__
+_OUTBOX = OutboxMessage.__table__
 
 # The inbox columns' lengths.
 TITLE_LIMIT = 32
@@ -52,15 +56,18 @@ def notify(
     event: str,
     actor_id: int | None = None,
     at: datetime | None = None,
-) -> list[Notification]:
+) -> list[int]:
     """Write the inbox rows for one ``event`` about ``subject`` (and an outbox row for each kind
-    with a subscribe template in ``WECHAT_SUBSCRIBE_TEMPLATES``); flush.
+    with a subscribe template in ``WECHAT_SUBSCRIBE_TEMPLATES``); returns the inbox rows' ids.
 
     ``event`` names what happened, unique across features (``"wish_event:42"``). The actor is
     never told of their own action, and each person hears of one event once: the first message
     that reaches them wins (so list personal audiences first), and the database's unique
     (event, person) keeps it so whatever retries do. ``context`` fills the template keywords,
     with ``time`` (``at``), ``headline`` and ``body`` added here.
+
+    The inbox rows go in one multi-row INSERT and their outbox rows in another: rows, not ORM
+    objects, as nothing in the request reads them back.
     """
     heard = {actor_id} if actor_id is not None else set()
     recipients = []
@@ -74,39 +81,46 @@ def notify(
         return []
 
     at = at or clock.now()
+    inbox = [
+        {
+            "user_id": user_id,
+            "kind": message.kind,
+            "subject_type": subject.type,
+            "subject_id": subject.id,
+            "event_key": event,
+            "title": templates.cut(message.title, TITLE_LIMIT),
+            "body": templates.cut(message.body, BODY_LIMIT),
+            "created_at": at,
+        }
+        for message, user_id in recipients
+    ]
+    # A list of rows is sent as one multi-row INSERT (SQLAlchemy's "insertmanyvalues"), whose
+    # statement is compiled once per row count: an INSERT … VALUES of the rows themselves
+    # would be compiled anew for every call.
+    written = db.session.execute(insert(_INBOX).returning(_INBOX.c.user_id, _INBOX.c.id), inbox)
+    ids = dict(written.all())  # by person, whatever order the rows come back in
+
     subscribe = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
-    notifications = []
-    for message, user_id in recipients:
-        title, body = templates.cut(message.title, TITLE_LIMIT), templates.cut(message.body, BODY_LIMIT)
-        notification = Notification(
-            user_id=user_id,
-            kind=message.kind,
-            subject_type=subject.type,
-            subject_id=subject.id,
-            event_key=event,
-            title=title,
-            body=body,
-            created_at=at,
-        )
-        db.session.add(notification)
-        notifications.append(notification)
-        spec = subscribe.get(message.kind)
-        if spec:
-            db.session.add(
-                OutboxMessage(
-                    notification=notification,
-                    user_id=user_id,
-                    template_id=spec["template_id"],
-                    page=templates.render_page(spec.get("page"), subject.type, subject.id),
-                    data=templates.render_data(spec["data"], {**context, "time": at, "headline": title, "body": body}),
-                    status="pending",
-                    next_attempt_at=at,
-                    created_at=at,
-                    updated_at=at,
-                )
-            )
-    db.session.flush()
-    return notifications
+    outbox = [
+        {
+            "notification_id": ids[row["user_id"]],
+            "user_id": row["user_id"],
+            "template_id": spec["template_id"],
+            "page": templates.render_page(spec.get("page"), subject.type, subject.id),
+            "data": templates.render_data(
+                spec["data"], {**context, "time": at, "headline": row["title"], "body": row["body"]}
+            ),
+            "status": "pending",
+            "next_attempt_at": at,
+            "created_at": at,
+            "updated_at": at,
+        }
+        for row in inbox
+        if (spec := subscribe.get(row["kind"]))
+    ]
+    if outbox:
+        db.session.execute(insert(_OUTBOX), outbox)
+    return [ids[row["user_id"]] for row in inbox]
 
 
 def mark_read(user: User, *, ids: list[int] | None = None) -> int:

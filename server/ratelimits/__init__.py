@@ -1,33 +1,35 @@
-"""Rate limits with flask-limiter: failed logins per client IP and per code, posted wishes and
-uploaded photos per user.
+"""Rate limits: failed logins per client IP and per code, posted wishes and uploaded photos per
+user.
 
 The counters live in Redis when REDIS_URL is set, else in our database (storage.py); either
-way every process of a deployment shares them. Each app has its own Limiter, as it has its own
-Api: flask-limiter keeps the storage and the on/off switch on the instance, and the tests run
-several apps in one process. A limit is checked where its decorator sits in the view's stack
-(``Blueprint.rate_limited``), so posts are counted per signed-in user and after the
-Idempotency-Key replay, which therefore is never refused; and a limit counts only the answers
-its ``counts`` accepts, so no replayed answer is ever counted.
+way every process of a deployment shares them. A limit is checked where its decorator sits in
+the view's stack (``Blueprint.rate_limited``), so posts are counted per signed-in user and after
+the Idempotency-Key replay, which therefore is never refused.
+
+A request is counted before the view in one step: a hit on each window of the limit ("10/hour;
+30/day") that answers the new counts (one upsert of all the windows in the database; an INCR per
+window in Redis). Beyond any window it is refused (429) and its hits are taken back, so a
+refused request costs nothing; an answer the limit's ``counts`` does not accept (a failed post,
+a successful login, a replay) takes its hits back once it is made, so only the answers ``counts``
+names are counted.
 """
 
-import contextlib
+import functools
 import hashlib
 import logging
 import math
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request
-from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
-from flask_limiter.util import get_remote_address
+import limits
+from flask import Flask, Response, after_this_request, current_app, g, request
+from limits.storage import storage_from_string
 
+from server.core import clock
 from server.core.errors import error_response
 from server.core.extensions import db
 from server.idempotency import REPLAY_HEADER
-from server.ratelimits.storage import SCHEME
+from server.ratelimits.storage import SCHEME, DatabaseStorage
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ class RateLimit:
 
 def _client_ip() -> str:
     # The peer address, or X-Forwarded-For's as far as TRUSTED_PROXIES vouches (app.py).
-    return f"ip:{get_remote_address()}"
+    return f"ip:{request.remote_addr or '127.0.0.1'}"
 
 
 def _signed_in_user() -> str:
@@ -82,110 +84,92 @@ WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, count
 UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)
 
 
+class RateLimitExceeded(Exception):
+    def __init__(self, retry_after: int):
+        super().__init__(f"rate limited for {retry_after} s")
+        self.retry_after = retry_after
+
+
 def init_app(app: Flask) -> None:
     redis_client = app.extensions["redis"]
     if redis_client is not None:
         # limits' Redis storage on the app's own pool: one set of connections per app.
-        uri, options = "redis://", {"connection_pool": redis_client.connection_pool, "key_prefix": "microwish:limits"}
+        storage = storage_from_string(
+            "redis://", connection_pool=redis_client.connection_pool, key_prefix="microwish:limits"
+        )
     else:
-        uri, options = f"{SCHEME}://", {}
-    limiter = Limiter(
-        get_remote_address,
-        storage_uri=uri,
-        storage_options=options,
-        strategy="fixed-window",
-        # A storage outage lets requests through (and is logged) instead of failing them all.
-        swallow_errors=True,
-        # Retry-After goes on the 429 alone (below), not on every answer.
-        headers_enabled=False,
-    )
-    with _hooks_only_for_limited_requests(app):
-        limiter.init_app(app)  # reads RATELIMIT_ENABLED
-    app.extensions["ratelimits"] = _LimitWrappers(limiter)
+        storage = storage_from_string(f"{SCHEME}://")
+    # Each app has its storage and switch, as it has its own Api: the tests run several apps.
+    app.extensions["ratelimits"] = _Counters(storage, app.config["RATELIMIT_ENABLED"])
     app.register_error_handler(RateLimitExceeded, _too_many_requests)
 
 
 def check(limit: RateLimit, func, *args, **kwargs):
     """Count this request against ``limit`` and run ``func``; RateLimitExceeded beyond it."""
-    g.rate_limit_checked = True
-    return current_app.extensions["ratelimits"].wrapper_for(limit)(func, *args, **kwargs)
+    counters = current_app.extensions["ratelimits"]
+    if counters.enabled:
+        counters.count(limit)
+    return func(*args, **kwargs)
 
 
-_REQUEST_HOOKS = ("before_request_funcs", "after_request_funcs", "teardown_request_funcs")
+@functools.cache
+def _windows(rates: str) -> tuple[limits.RateLimitItem, ...]:
+    return tuple(limits.parse_many(rates))
 
 
-@contextlib.contextmanager
-def _hooks_only_for_limited_requests(app: Flask):
-    """flask-limiter hooks into every request: a check before it, and after it the counting of
-    the answers a limit's ``counts`` accepts. Every limit here is checked where its view calls
-    check(), none by endpoint, so those hooks have work only in a request that called check();
-    in every other they cost about a fifth of the cheapest request's CPU (GET /livez, measured
-    in-process). The check before is dropped, the hooks after run only when check() ran."""
-    present = {name: list(getattr(app, name)[None]) for name in _REQUEST_HOOKS}
-    yield
-    added = {name: [hook for hook in getattr(app, name)[None] if hook not in present[name]] for name in _REQUEST_HOOKS}
-    app.before_request_funcs[None] = present["before_request_funcs"]
-    app.after_request_funcs[None] = present["after_request_funcs"] + [
-        _when_checked(hook, otherwise=lambda response: response) for hook in added["after_request_funcs"]
-    ]
-    app.teardown_request_funcs[None] = present["teardown_request_funcs"] + [
-        _when_checked(hook, otherwise=lambda _error: None) for hook in added["teardown_request_funcs"]
-    ]
+class _Counters:
+    def __init__(self, storage, enabled: bool):
+        self.storage = storage
+        self.enabled = enabled
 
+    def count(self, limit: RateLimit) -> None:
+        windows = _windows(current_app.config[limit.setting])
+        whom = limit.key()
+        # The keys flask-limiter used before (LIMITER/<whom>/<limit>/<rate>): counts carry over.
+        keys = [(window.key_for(whom, limit.name), window.get_expiry()) for window in windows]
+        counts = self._guarded(self._hit, keys)
+        if counts is None:  # the storage is down: let the request through rather than fail it
+            return
+        breached = [key for (key, _), window, count in zip(keys, windows, counts, strict=True) if count > window.amount]
+        if breached:
+            self._guarded(self._take_back, keys)
+            raise RateLimitExceeded(self._retry_after(breached))
+        if limit.counts is not None:
 
-def _when_checked(hook: Callable, *, otherwise: Callable) -> Callable:
-    def run(value):
-        return hook(value) if g.get("rate_limit_checked") else otherwise(value)
+            @after_this_request
+            def _take_back_unless_counted(response: Response) -> Response:
+                if not limit.counts(response):
+                    self._guarded(self._take_back, keys)
+                return response
 
-    return run
+    def _hit(self, keys: list[tuple[str, int]]) -> list[int]:
+        if isinstance(self.storage, DatabaseStorage):
+            return self.storage.incr_all(keys)
+        return [self.storage.incr(key, expiry) for key, expiry in keys]
 
+    def _take_back(self, keys: list[tuple[str, int]]) -> None:
+        if isinstance(self.storage, DatabaseStorage):
+            self.storage.take_back([key for key, _ in keys])
+        else:
+            for key, expiry in keys:
+                self.storage.incr(key, expiry, amount=-1)
 
-class _LimitWrappers:
-    """One flask-limiter decorated pass-through per limit and app, made on first use.
+    def _retry_after(self, breached: list[str]) -> int:
+        """Seconds until the longest breached window ends (at least 1)."""
+        ends = self._guarded(lambda: [self.storage.get_expiry(key) for key in breached]) or [0]
+        return max(1, math.ceil(max(ends) - clock.now().timestamp()))
 
-    flask-limiter attaches limits to functions; our views are shared by every app, so each
-    app's limiter decorates a small pass-through named after the limit instead.
-    """
-
-    def __init__(self, limiter: Limiter):
-        self.limiter = limiter
-        self._wrappers: dict[str, Callable] = {}
-        self._lock = threading.Lock()
-
-    def wrapper_for(self, limit: RateLimit) -> Callable:
-        wrapper = self._wrappers.get(limit.name)
-        if wrapper is None:
-            with self._lock:
-                wrapper = self._wrappers.get(limit.name) or self._make(limit)
-                self._wrappers[limit.name] = wrapper
-        return wrapper
-
-    def _make(self, limit: RateLimit) -> Callable:
-        def passthrough(func, *args, **kwargs):
-            return func(*args, **kwargs)
-
-        passthrough.__name__ = passthrough.__qualname__ = f"rate_limit_{limit.name}"
-        return self.limiter.shared_limit(
-            lambda: current_app.config[limit.setting],
-            scope=limit.name,
-            key_func=limit.key,
-            deduct_when=limit.counts,
-        )(passthrough)
+    def _guarded(self, step, *args):
+        """A storage outage lets requests through (and is logged) instead of failing them all."""
+        try:
+            return step(*args)
+        except self.storage.base_exceptions:
+            log.warning("rate limit storage unavailable", exc_info=True)
+            return None
 
 
 def _too_many_requests(exc: RateLimitExceeded):
     db.session.rollback()
-    retry_after = _seconds_until_reset(exc)
-    response = error_response(429, RATE_LIMITED_CODE, RATE_LIMITED_MESSAGE, {"retry_after": retry_after})
-    response.headers["Retry-After"] = str(retry_after)
+    response = error_response(429, RATE_LIMITED_CODE, RATE_LIMITED_MESSAGE, {"retry_after": exc.retry_after})
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
-
-
-def _seconds_until_reset(exc: RateLimitExceeded) -> int:
-    breached = current_app.extensions["ratelimits"].limiter.current_limit
-    try:
-        if breached is not None:
-            return max(1, math.ceil(breached.reset_at - time.time()))
-    except Exception:  # the storage failed between the refusal and this question
-        log.warning("rate limit reset time unavailable", exc_info=True)
-    return exc.limit.limit.get_expiry()

@@ -1,9 +1,10 @@
 """A ``limits`` storage in our database, so the rate limits need no Redis (REDIS_URL unset).
 
-Registered under the scheme ``microwish-database://``. It serves flask-limiter's fixed-window
-strategy: one row per key counts the hits of the current window. Every statement runs on its
-own connection and commits at once, so a hit counts whatever the request does afterwards
-(a failed login still costs an attempt) and no row lock outlives the statement.
+Registered under the scheme ``microwish-database://``. Fixed windows: one row per key counts the
+hits of the current window. Every statement runs on its own connection and commits at once, so
+a hit counts whatever the request does afterwards (a failed login still costs an attempt) and
+no row lock outlives the statement. A request's hits on all the windows of its limit are one
+upsert that answers their counts (``incr_all``, server/ratelimits/__init__.py).
 """
 
 import hashlib
@@ -11,7 +12,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from limits.storage import Storage
-from sqlalchemy import case, delete, select, text
+from sqlalchemy import bindparam, case, delete, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.core import clock
@@ -29,6 +30,11 @@ def _stored_key(key: str) -> str:
     if len(key) <= _MAX_KEY:
         return key
     return key[:180] + "#" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _autocommit():
+    """A connection of its own whose one statement commits by itself: no BEGIN, no COMMIT."""
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
 class DatabaseStorage(Storage):
@@ -65,6 +71,39 @@ class DatabaseStorage(Storage):
                 # A new window began: sweep the windows that ended, so the table stays small.
                 connection.execute(delete(_table).where(_table.c.expires_at <= now))
         return count
+
+    def incr_all(self, keys: list[tuple[str, int]]) -> list[int]:
+        """One hit on each (key, expiry seconds) in one upsert; their counts, in order. An expired
+        window starts afresh, and the first window begun sweeps those that ended."""
+        now = clock.now()
+        rows = [
+            {"key": _stored_key(key), "count": 1, "expires_at": now + timedelta(seconds=expiry)} for key, expiry in keys
+        ]
+        with _autocommit() as connection:
+            insert = conflict_insert(connection.dialect)(_table)
+            expired = _table.c.expires_at <= bindparam("now", now)
+            statement = insert.on_conflict_do_update(
+                index_elements=[_table.c.key],
+                set_={
+                    "count": case((expired, insert.excluded.count), else_=_table.c.count + insert.excluded.count),
+                    "expires_at": case((expired, insert.excluded.expires_at), else_=_table.c.expires_at),
+                },
+            ).returning(_table.c.key, _table.c.count)
+            # A list of rows: one multi-row statement, compiled once (SQLAlchemy's insertmanyvalues).
+            counts = dict(connection.execute(statement, rows).all())
+            if 1 in counts.values():
+                connection.execute(delete(_table).where(_table.c.expires_at <= now))
+        return [counts[row["key"]] for row in rows]
+
+    def take_back(self, keys: list[str]) -> None:
+        """Undo one hit on each key, unless its window has ended meanwhile."""
+        with _autocommit() as connection:
+            connection.execute(
+                update(_table)
+                .where(_table.c.key.in_([_stored_key(key) for key in keys]), _table.c.expires_at > clock.now())
+                .where(_table.c.count > 0)
+                .values(count=_table.c.count - 1)
+            )
 
     def get(self, key: str) -> int:
         with db.engine.connect() as connection:

@@ -25,8 +25,9 @@ def _usable(row) -> bool:
     return row is not None and row.access_token and row.expires_at - EARLY_REFRESH > clock.now()
 
 
-def get_token(fetch: Callable[[], tuple[str, int]]) -> str:
-    """The cached token, or a fresh one from ``fetch()`` -> (token, expires_in seconds).
+def get_token(fetch: Callable[[], tuple[str, int]]) -> tuple[str, datetime]:
+    """The cached token, or a fresh one from ``fetch()`` -> (token, expires_in seconds), and
+    until when it is handed out before the next refresh.
 
     Many callers may find it stale at once; the first to take the row lock fetches, the rest
     wait on the lock, re-read the row and use what the first one stored.
@@ -36,20 +37,20 @@ def get_token(fetch: Callable[[], tuple[str, int]]) -> str:
     with db.engine.connect() as connection:
         row = connection.execute(select(table).where(table.c.appid == appid)).first()
     if _usable(row):
-        return row.access_token
+        return row.access_token, row.expires_at - EARLY_REFRESH
     with db.engine.begin() as connection:
         insert_ignoring_duplicates(table, connection=connection, appid=appid, access_token="", expires_at=NEVER)
         # A no-op UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite) on every database.
         connection.execute(update(table).where(table.c.appid == appid).values(appid=appid))
         row = connection.execute(select(table).where(table.c.appid == appid)).first()
         if _usable(row):
-            return row.access_token
+            return row.access_token, row.expires_at - EARLY_REFRESH
         token, expires_in = fetch()
         expires_at = clock.now() + timedelta(seconds=expires_in)
         connection.execute(
             update(table).where(table.c.appid == appid).values(access_token=token, expires_at=expires_at)
         )
-        return token
+        return token, expires_at - EARLY_REFRESH
 
 
 def drop_token(token: str) -> None:

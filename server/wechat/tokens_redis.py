@@ -8,10 +8,12 @@ is reported as WeChat busy: every caller already handles that (503, or a wish ke
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import redis
 from flask import current_app
 
+from server.core import clock
 from server.core.redis_client import get_redis
 from server.wechat.errors import WeChatBusy
 from server.wechat.tokens_db import EARLY_REFRESH
@@ -46,29 +48,40 @@ def _cache_ms(expires_in: int) -> int:
     return max(1000, int(seconds * 1000))
 
 
-def get_token(fetch: Callable[[], tuple[str, int]]) -> str:
+def get_token(fetch: Callable[[], tuple[str, int]]) -> tuple[str, datetime]:
+    """The cached token or a fresh one, and until when Redis keeps it."""
     client = get_redis()
     key = _key("access_token")
     try:
-        cached = client.get(key)
+        cached = _cached(client, key)
         if cached:
-            return cached.decode()
+            return cached
         lock = client.lock(_key("refresh_lock"), timeout=_lock_seconds(), blocking_timeout=_lock_seconds())
         if not lock.acquire():
             raise WeChatBusy(-1, "access token refresh is taking too long")
         try:
             # Whoever held the lock before us has most likely stored a fresh token.
-            cached = client.get(key)
+            cached = _cached(client, key)
             if cached:
-                return cached.decode()
+                return cached
             token, expires_in = fetch()
-            client.set(key, token, px=_cache_ms(expires_in))
-            return token
+            keep_ms = _cache_ms(expires_in)
+            client.set(key, token, px=keep_ms)
+            return token, clock.now() + timedelta(milliseconds=keep_ms)
         finally:
             _release(lock)
     except redis.RedisError as exc:
         log.warning("redis unreachable for the access token: %s", exc.__class__.__name__)
         raise WeChatBusy(-1, f"token cache unreachable: {exc.__class__.__name__}") from exc
+
+
+def _cached(client, key: str) -> tuple[str, datetime] | None:
+    """The stored token and when its key expires, in one round trip."""
+    pipeline = client.pipeline(transaction=False)
+    token, keep_ms = pipeline.get(key).pttl(key).execute()
+    if not token or keep_ms <= 0:
+        return None
+    return token.decode(), clock.now() + timedelta(milliseconds=keep_ms)
 
 
 def _release(lock) -> None:

@@ -8,18 +8,21 @@ keeps the two promises: the actor never hears of their own action, and each pers
 one event once (the first rule that reaches them wins, so list personal audiences first).
 """
 
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
+from flask import current_app
 from sqlalchemy import select
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area, path_ids
 from server.core.extensions import db
 from server.notifications import registry
-from server.notifications.models import Notification
 from server.notifications.operations import Message, Subject, notify
-from server.wishes.models import Wish, WishEvent
+from server.wishes.models import Wish
 
 SUBJECT = "wish"  # the subject type of a wish's notifications; pages may name it {wish_id}
 NOTE_IN_BODY = 60  # characters of a reason or comment quoted in a notification
@@ -44,6 +47,21 @@ STATUS_NAMES = {
 }
 
 RESOLUTION_NAMES = {"completed": "已完成", "unresolved": "未解决", "duplicate": "重复提交", "invalid": "无效心愿"}
+
+
+@dataclass(frozen=True)
+class Event:
+    """A timeline event as written (a ``wish_events`` row): what the rules and texts read of it."""
+
+    id: int
+    wish_id: int
+    actor_id: int | None
+    previous_claimer_id: int | None
+    action: str
+    from_status: str | None
+    to_status: str
+    note: str | None
+    created_at: datetime
 
 
 def _by_person(event) -> bool:
@@ -71,6 +89,11 @@ class Rule:
 
     def render(self, context: dict) -> tuple[str, str]:
         return self.title, self.body.format(**context)
+
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The context keys its body names."""
+        return frozenset(name for _, name, _, _ in string.Formatter().parse(self.body) if name)
 
 
 RULES: dict[str, tuple[Rule, ...]] = {
@@ -214,13 +237,16 @@ VALUE_SOURCES = (
 registry.register(SUBJECT, kinds=KINDS, value_sources=VALUE_SOURCES)
 
 
-def notify_wish_event(wish: Wish, event: WishEvent) -> list[Notification]:
+def notify_wish_event(wish: Wish, event: Event) -> list[int]:
     """Write the inbox rows (and outbox rows where a template is configured) for ``event``,
     inside the transition's transaction."""
     rules = [rule for rule in RULES.get(event.action, ()) if rule.applies(event)]
     if not rules:
         return []
-    context = _context(wish, event)
+    templates = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
+    needed = {name for rule in rules for name in rule.fields}
+    needed.update(source for rule in rules for source in templates.get(rule.kind, {}).get("data", {}).values())
+    context = _context(wish, event, needed)
     messages = [Message(rule.kind, _audience(rule.audience, wish, event), *rule.render(context)) for rule in rules]
     return notify(
         Subject(SUBJECT, wish.id),
@@ -235,7 +261,7 @@ def notify_wish_event(wish: Wish, event: WishEvent) -> list[Notification]:
 # -- who and what ---------------------------------------------------------------------------
 
 
-def _audience(audience: str, wish: Wish, event: WishEvent) -> list[int | None]:
+def _audience(audience: str, wish: Wish, event: Event) -> list[int | None]:
     if audience == OWNER:
         return [wish.owner_id]
     if audience == CLAIMER:
@@ -276,11 +302,12 @@ def _community_admin_ids(wish: Wish) -> list[int]:
     )
 
 
-def _context(wish: Wish, event: WishEvent) -> dict:
+def _context(wish: Wish, event: Event, needed: set[str]) -> dict:
     """What the texts and template keywords are filled from (VALUE_SOURCES, and stars and
-    resolution for the texts)."""
-    actor = db.session.get(User, event.actor_id) if event.actor_id is not None else None
-    claimer = db.session.get(User, wish.claimer_id) if wish.claimer_id is not None else None
+    resolution for the texts). The actor and the claimer are read only when a text or a
+    template of the event names them."""
+    actor = db.session.get(User, event.actor_id) if event.actor_id is not None and "actor" in needed else None
+    claimer = db.session.get(User, wish.claimer_id) if wish.claimer_id is not None and "claimer" in needed else None
     note = " ".join((event.note or "").split())
     return {
         "number": wish.number or "",

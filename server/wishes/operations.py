@@ -9,7 +9,7 @@ import contextlib
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 
 from server import moderation
 from server.accounts.models import User
@@ -17,13 +17,15 @@ from server.areas.queries import get_area, review_required_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award
+from server.points.operations import award, award_all
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
 from server.wishes.models import Wish, WishEvent
-from server.wishes.notifications import notify_wish_event
+from server.wishes.notifications import Event, notify_wish_event
 from server.wishes.photos import attach_photos, wishes_using
+
+_EVENTS = WishEvent.__table__
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.
 PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
@@ -354,19 +356,21 @@ def _update(now: datetime, to: str, values: dict, *where) -> list[Wish]:
 def _record(
     wish: Wish, actor: User | None, action: str, from_status, to_status, note=None, *, previous_claimer_id=None
 ) -> None:
-    event = WishEvent(
-        wish_id=wish.id,
-        actor_id=actor.id if actor else None,
-        previous_claimer_id=previous_claimer_id,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        note=note,
-        created_at=clock.now(),
-    )
-    db.session.add(event)
-    db.session.flush()
-    notify_wish_event(wish, event)
+    """The timeline event of a state change, and the notifications it causes: one INSERT for
+    the event, then notify's for the inbox and outbox rows. Rows, not ORM objects: the answer
+    reads the timeline afresh."""
+    values = {
+        "wish_id": wish.id,
+        "actor_id": actor.id if actor else None,
+        "previous_claimer_id": previous_claimer_id,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "note": note,
+        "created_at": clock.now(),
+    }
+    event_id = db.session.execute(insert(_EVENTS).values(values).returning(_EVENTS.c.id)).scalar_one()
+    notify_wish_event(wish, Event(id=event_id, **values))
 
 
 def _mark_opened(wish: Wish, now) -> None:
@@ -389,7 +393,7 @@ def _response_due(now):
 
 def _award_completion(wish: Wish) -> None:
     config = current_app.config
-    source = f"wish:{wish.id}"
-    award(wish.claimer_id, config["POINTS_WISH_CONFIRMED"], "wish_confirmed", source)
+    deltas = {"wish_confirmed": config["POINTS_WISH_CONFIRMED"]}
     if wish.stars == 5:
-        award(wish.claimer_id, config["POINTS_FIVE_STAR_BONUS"], "five_star_bonus", source)
+        deltas["five_star_bonus"] = config["POINTS_FIVE_STAR_BONUS"]
+    award_all(wish.claimer_id, f"wish:{wish.id}", deltas)
