@@ -299,3 +299,16 @@ def test_the_429_is_documented_with_retry_after(client):
         refused = paths[path]["post"]["responses"]["429"]
         assert refused["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
         assert "Retry-After" in refused["headers"]
+
+
+def test_successful_logins_in_flight_hold_no_place_in_the_failed_login_count(limited, fake_wechat):
+    # Three residents behind one address log in while WeChat is slow; a fourth, whose code WeChat
+    # refuses, is the first failure of the minute (3/minute): 401, not 429.
+    app = limited()
+    fake_wechat.app.fail_next("/sns/jscode2session", delay=1.5, times=3)
+    with ThreadPoolExecutor(3) as pool:
+        slow = [pool.submit(_login, app.test_client(), f"dev:slow{n}") for n in range(3)]
+        while fake_wechat.app.calls["/sns/jscode2session"] < 3:
+            threading.Event().wait(0.02)
+        assert _login(app.test_client(), "guess-in-between").status_code == 401
+        assert [future.result().status_code for future in slow] == [200] * 3

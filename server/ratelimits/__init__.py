@@ -10,8 +10,9 @@ A request is counted before the view in one step: a hit on each window of the li
 30/day") that answers the new counts (one upsert of all the windows in the database; an INCR per
 window in Redis). Beyond any window it is refused (429) and its hits are taken back, so a
 refused request costs nothing; an answer the limit's ``counts`` does not accept (a failed post,
-a successful login, a replay) takes its hits back once it is made, so only the answers ``counts``
-names are counted.
+a replay) takes its hits back once it is made, so only the answers ``counts`` names are counted.
+The failed-login limits instead read the counts before the view and count a failure once it is
+answered (``counted_after_answer``): a success never touches them.
 """
 
 import functools
@@ -44,6 +45,12 @@ class RateLimit:
     key: Callable[[], str]  # whom the request counts against
     # Which answers count (None: every request). Either way the limit is checked before the view.
     counts: Callable[[Response], bool] | None = None
+    # How a request waits for its answer. False: it holds a place at once, given back if
+    # ``counts`` refuses the answer, so concurrent requests cannot overshoot the limit (posts).
+    # True: only read before the view and counted once ``counts`` accepts the answer, for limits
+    # that count what few requests do (failed logins): a crowd's successful logins in flight
+    # behind one address then hold no place at all.
+    counted_after_answer: bool = False
 
 
 def _client_ip() -> str:
@@ -77,8 +84,12 @@ def _failed_login(response: Response) -> bool:
 # what guessing and broken clients make, most of them a call to WeChat: they count per address,
 # and a failed code sent again counts per code as well, so a client stuck retrying one code is
 # refused by that code's limit before it uses up its neighbours' failures.
-LOGIN_FAILED = RateLimit("login_failed", "RATELIMIT_LOGIN_FAILED", _client_ip, counts=_failed_login)
-LOGIN_CODE_FAILED = RateLimit("login_code_failed", "RATELIMIT_LOGIN_CODE_FAILED", _login_code, counts=_failed_login)
+LOGIN_FAILED = RateLimit(
+    "login_failed", "RATELIMIT_LOGIN_FAILED", _client_ip, counts=_failed_login, counted_after_answer=True
+)
+LOGIN_CODE_FAILED = RateLimit(
+    "login_code_failed", "RATELIMIT_LOGIN_CODE_FAILED", _login_code, counts=_failed_login, counted_after_answer=True
+)
 WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 # Every attempt counts, refused ones too: reading and checking a photo is the work it bounds.
 UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)
@@ -127,6 +138,9 @@ class _Counters:
         whom = limit.key()
         # The keys flask-limiter used before (LIMITER/<whom>/<limit>/<rate>): counts carry over.
         keys = [(window.key_for(whom, limit.name), window.get_expiry()) for window in windows]
+        if limit.counted_after_answer:
+            self._count_after_answer(limit, windows, keys)
+            return
         counts = self._guarded(self._hit, keys)
         if counts is None:  # the storage is down: let the request through rather than fail it
             return
@@ -141,6 +155,25 @@ class _Counters:
                 if not limit.counts(response):
                     self._guarded(self._take_back, keys)
                 return response
+
+    def _count_after_answer(self, limit: RateLimit, windows, keys: list[tuple[str, int]]) -> None:
+        counts = self._guarded(self._read, keys)
+        if counts is None:
+            return
+        full = [key for (key, _), window, count in zip(keys, windows, counts, strict=True) if count >= window.amount]
+        if full:
+            raise RateLimitExceeded(self._retry_after(full))
+
+        @after_this_request
+        def _count_if_counted(response: Response) -> Response:
+            if limit.counts(response):
+                self._guarded(self._hit, keys)
+            return response
+
+    def _read(self, keys: list[tuple[str, int]]) -> list[int]:
+        if isinstance(self.storage, DatabaseStorage):
+            return self.storage.get_all([key for key, _ in keys])
+        return [self.storage.get(key) for key, _ in keys]
 
     def _hit(self, keys: list[tuple[str, int]]) -> list[int]:
         if isinstance(self.storage, DatabaseStorage):

@@ -112,6 +112,19 @@ class DatabaseStorage(Storage):
             ).scalar()
         return count or 0
 
+    def get_all(self, keys: list[str]) -> list[int]:
+        """The counts of the windows still running among ``keys``, in order, in one statement."""
+        stored = [_stored_key(key) for key in keys]
+        with _autocommit() as connection:
+            counts = dict(
+                connection.execute(
+                    select(_table.c.key, _table.c.count).where(
+                        _table.c.key.in_(stored), _table.c.expires_at > clock.now()
+                    )
+                ).all()
+            )
+        return [counts.get(key, 0) for key in stored]
+
     def get_expiry(self, key: str) -> float:
         """When the key's window ends (epoch seconds); now if it has none."""
         with db.engine.connect() as connection:
