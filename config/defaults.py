@@ -16,7 +16,7 @@ REDIS_URL = ""
 # Connect and read timeout of every Redis command: a stalled Redis answers 503, never hangs.
 REDIS_TIMEOUT_SECONDS = 2.0
 
-# Rate limits (flask-limiter; "N/minute", "N/10minute", "N/hour", "N/day", several joined by ";").
+# Rate limits (the `limits` package, fixed windows; "N/minute", "N/10minute", "N/hour", "N/day", several joined by ";").
 # Only failed logins count (README: a carrier NAT puts a crowd behind one address), per client
 # IP and per code; posted wishes count per user, and only those created (a refused or replayed
 # post costs nothing); photo uploads per user, refused ones too (a wish and its proof take up to

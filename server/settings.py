@@ -30,7 +30,7 @@ class _StrictBoolean(fields.Field):
 
 
 class _RateLimit(fields.String):
-    """A flask-limiter rate string such as "10/hour;30/day"."""
+    """A rate string of the `limits` package such as "10/hour;30/day"."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
