@@ -52,7 +52,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from bench import accesslog, cpu, harness, seed
+from bench import accesslog, cpu, harness, scaling, seed
 from bench.harness import QUICK, ROOT, ROUNDS, SECONDS, child, wrk
 from server.core.extensions import db
 from server.wishes.models import Wish
@@ -164,6 +164,7 @@ def main() -> None:
     sweep = run_sweep(database_url)
     print(f"\nbench finished in {time.perf_counter() - started:.0f} s", flush=True)
     print_table(figures, rss, sweep, workers)
+    print_province(figures["rounds"])
     shutil.rmtree(work, ignore_errors=True)
 
 
@@ -319,6 +320,21 @@ def print_kinds_table(kinds: dict[str, accesslog.KindStats], seconds: float) -> 
         )
     writes = sum(kinds[k].count for k in accesslog.WRITES if k in kinds)
     print(f"\nreads per write: {(total - writes) / max(1, writes):.1f}")
+
+
+def print_province(rounds: list[dict]) -> None:
+    def cpu(figure: str, part: str) -> float:
+        return statistics.median(r[figure].cpu_ms[part] for r in rounds)
+
+    scaling.print_province(
+        scaling.Measured(
+            read_app=cpu("fresh_feed", "app"),
+            read_postgres=cpu("fresh_feed", "postgres"),
+            write_app=cpu("write_mix", "app"),
+            write_postgres=cpu("write_mix", "postgres"),
+            write_wechat=cpu("write_mix", "fake WeChat"),
+        )
+    )
 
 
 def print_cpu_table(rounds: list[dict]) -> None:
