@@ -18,7 +18,7 @@ from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
 from server.core import worker_cache
 from server.core.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
-from server.core.extensions import db
+from server.core.extensions import READ_METHODS, db
 from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
@@ -33,8 +33,10 @@ _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def current_user():
-    """Who is calling, as a user of the request's session."""
-    g.user = attached(g.user)
+    """Who is calling: in a write, a user of the request's session; in a read, the detached
+    copy with its grants loaded (putting it in the session would cost more than the read)."""
+    if request.method not in READ_METHODS:
+        g.user = attached(g.user)
     return g.user
 
 
@@ -114,7 +116,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         @wraps(func)
         def wrapper(*args, **kwargs):
-            g.user = user_from_token(_bearer_token(), recent_ok=request.method in ("GET", "HEAD"))
+            g.user = user_from_token(_bearer_token(), recent_ok=request.method in READ_METHODS)
             return func(*args, **kwargs)
 
         wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
