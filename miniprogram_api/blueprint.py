@@ -149,14 +149,21 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def reused_answer(self, kind: worker_cache.Kind, key, schema: type[Schema], compute) -> Response:
-        """For a read that answers every caller alike: the JSON ``schema`` (the one the view's
-        ``response`` declares) made of ``compute()`` in this worker less than RECENT_SECONDS
+    def reused_answer(self, kind: worker_cache.Kind, key, compute) -> Response:
+        """For a read that answers every caller alike: the JSON of ``compute()`` (the view's
+        ``response`` schema dumped, see ``json``) made in this worker less than RECENT_SECONDS
         ago, or made now. The bytes are kept, not the rows: serialising is most of such a
         read's cost."""
         seconds = current_app.config["RECENT_SECONDS"]
-        body = worker_cache.cached(kind, key, seconds, lambda: _json(_schema_instance(schema).dump(compute())))
+        body = worker_cache.cached(kind, key, seconds, lambda: _json(compute()))
         return current_app.response_class(body, mimetype="application/json")
+
+    @staticmethod
+    def json(data) -> Response:
+        """The answer ``data`` as it is: for a view whose data is already what its
+        ``response`` schema would dump (a serialiser written out for a busy read), so
+        flask-smorest does not dump it again."""
+        return current_app.response_class(_json(data), mimetype="application/json")
 
     def writes(self, func):
         """Commit once after the view; with an Idempotency-Key, replay the first answer.

@@ -18,6 +18,7 @@ from miniprogram_api.schemas.wishes import (
     WishDetailSchema,
     WishListQuery,
     WishListSchema,
+    wish_list,
 )
 from server.areas.queries import get_area
 from server.core import worker_cache
@@ -66,15 +67,8 @@ def list_wishes(args):
         # Every open wish is in the pool, so this page is the same for every caller: the
         # busiest read of all, a worker answers it from what it made in the last seconds.
         key = (area_id, *sorted(args.items()))
-        return blp.reused_answer(
-            OPEN_POOL_PAGES, key, WishListSchema, lambda: _page(queries.open_pool_page(area, **args))
-        )
-    return _page(queries.list_wishes(current_user(), area=area, **args))
-
-
-def _page(rows_and_cursor) -> dict:
-    items, next_cursor = rows_and_cursor
-    return {"items": items, "next_cursor": next_cursor}
+        return blp.reused_answer(OPEN_POOL_PAGES, key, lambda: wish_list(queries.open_pool_page(area, **args)))
+    return blp.json(wish_list(queries.list_wishes(current_user(), area=area, **args)))
 
 
 @blp.route("/<id:wish_id>", methods=["GET"])

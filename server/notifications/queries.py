@@ -13,7 +13,7 @@ def inbox(user_id: int, *, unread: bool = False, cursor: str | None, limit: int)
     query = select(Notification).where(Notification.user_id == user_id)
     if unread:
         query = query.where(Notification.read_at.is_(None))
-    return keyset_page(db.session, query, Notification.id, cursor=cursor, limit=limit)
+    return keyset_page(db.session.scalars, query, Notification.id, cursor=cursor, limit=limit)
 
 
 def unread_count(user_id: int) -> int:

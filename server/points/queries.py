@@ -15,7 +15,7 @@ def balance(user_id: int) -> int:
 
 def entries(user_id: int, *, cursor: str | None, limit: int):
     query = select(PointEntry).where(PointEntry.user_id == user_id)
-    return keyset_page(db.session, query, PointEntry.id, cursor=cursor, limit=limit)
+    return keyset_page(db.session.scalars, query, PointEntry.id, cursor=cursor, limit=limit)
 
 
 def _verified_members(area: Area):
