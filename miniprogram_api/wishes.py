@@ -18,6 +18,7 @@ from miniprogram_api.schemas.wishes import (
     WishDetailSchema,
     WishListQuery,
     WishListSchema,
+    wish_detail,
     wish_list,
 )
 from server.areas.queries import get_area
@@ -78,7 +79,7 @@ def list_wishes(args):
 def get_wish(wish_id):
     """One wish: open ones for everyone; the rest for its owner, claimer and the staff in scope,
     who alone see the unmasked address and phone and the timeline."""
-    return _detail(operations.get_visible_wish(current_user(), wish_id))
+    return blp.json(wish_detail(*queries.visible_wish(current_user(), wish_id)))
 
 
 # -- the lifecycle actions (DESIGN §3), one POST each ------------------------------------------

@@ -39,3 +39,28 @@ def test_a_list_row_serialises_as_the_summary_schema_dumps_its_wish(app, factory
 
 def _json(data) -> str:
     return json.dumps(data, ensure_ascii=False)
+
+
+def test_a_detail_row_serialises_as_the_detail_schema_dumps_its_wish(app, factory):
+    from flask import g
+
+    from miniprogram_api.schemas.wishes import WishDetailSchema, wish_detail
+    from server.accounts.tokens import _detached
+
+    grid = factory.area("grid")
+    worker = factory.user(grid_worker=grid)
+    member = factory.user(party_member=grid)
+    owner = factory.user(home_grid_id=grid)
+    stranger = factory.user(home_grid_id=grid)
+    claimed = factory.wish(owner, "closed", worker_id=worker, member_id=member)
+    open_wish = factory.wish(owner, worker_id=worker)
+    for viewer, wish_id in ((owner, claimed), (worker, claimed), (stranger, open_wish), (owner, open_wish)):
+        with app.test_request_context("/"):
+            g.user = _detached(viewer)
+            row, events, involved = queries.visible_wish(g.user, wish_id)
+            wish = db.session.get(Wish, wish_id)
+            wish.timeline = queries.timeline_for(g.user, wish)
+            expected = WishDetailSchema().dump(wish)
+            assert _json(wish_detail(row, events, involved)) == _json(expected), (viewer, wish_id)
+            assert bool(expected["timeline"]) is (viewer != stranger)
+            db.session.rollback()

@@ -87,6 +87,47 @@ def wish_summary(row) -> dict:
     }
 
 
+def wish_detail(row, events, involved: bool) -> dict:
+    """WishDetailSchema's dump of a detail row (queries.visible_wish), written out like
+    wish_summary: unmasked and with the timeline only for those involved."""
+    answer = wish_summary(row)
+    if involved:
+        answer["address"], answer["contact_phone"] = row.address, row.contact_phone
+    answer.update(
+        {
+            "description": row.description,
+            "photos": [str(photo) for photo in row.photos or []],
+            "owner": {"id": row.owner_id, "nickname": row.owner_nickname},
+            "claimer": {"id": row.claimer_id, "nickname": row.claimer_nickname} if row.claimer_id else None,
+            "fulfil_note": row.fulfil_note,
+            "fulfil_photos": [str(photo) for photo in row.fulfil_photos or []],
+            "stars": row.stars,
+            "rating_comment": row.rating_comment,
+            "dispute_reason": row.dispute_reason,
+            "resolution": row.resolution,
+            "opened_at": shanghai_isoformat(row.opened_at),
+            "claimed_at": shanghai_isoformat(row.claimed_at),
+            "fulfilled_at": shanghai_isoformat(row.fulfilled_at),
+            "confirmed_at": shanghai_isoformat(row.confirmed_at),
+            "closed_at": shanghai_isoformat(row.closed_at),
+            "timeline": [_event(event) for event in events],
+        }
+    )
+    return answer
+
+
+def _event(row) -> dict:
+    return {
+        "id": row.id,
+        "action": row.action,
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "actor": {"id": row.actor_id, "nickname": row.actor_nickname} if row.actor_id is not None else None,
+        "note": row.note,
+        "created_at": shanghai_isoformat(row.created_at),
+    }
+
+
 def wish_list(rows_and_cursor) -> dict:
     """WishListSchema's dump of a page of list rows."""
     rows, next_cursor = rows_and_cursor

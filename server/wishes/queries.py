@@ -9,6 +9,7 @@ from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
+from server.core.errors import NotFound
 from server.core.extensions import db, may_lag
 from server.core.paging import keyset_page
 from server.wishes import permissions
@@ -90,6 +91,38 @@ def open_pool_page(area: Area | None, *, mine: None = None, **filters):
     """A page of the open pool, the same for every caller (``mine`` is always None here: a
     caller's own wishes are another list)."""
     return list_wishes(None, area=area, **filters)
+
+
+_OWNERS = User.__table__.alias("owner")
+_CLAIMERS = User.__table__.alias("claimer")
+_DETAIL = may_lag(
+    select(
+        _WISHES,
+        _OWNERS.c.nickname.label("owner_nickname"),
+        _CLAIMERS.c.nickname.label("claimer_nickname"),
+    )
+    .join(_OWNERS, _OWNERS.c.id == _WISHES.c.owner_id)
+    .outerjoin(_CLAIMERS, _CLAIMERS.c.id == _WISHES.c.claimer_id)
+)
+_EVENTS = WishEvent.__table__
+_ACTORS = User.__table__.alias("actor")
+_TIMELINE = may_lag(
+    select(_EVENTS, _ACTORS.c.nickname.label("actor_nickname"))
+    .outerjoin(_ACTORS, _ACTORS.c.id == _EVENTS.c.actor_id)
+    .order_by(_EVENTS.c.id)
+)
+
+
+def visible_wish(user: User, wish_id: int):
+    """The wish to show ``user`` as a row (every column, and its owner's and claimer's
+    nicknames), with its timeline rows for those involved; 404 for a wish they may not see
+    (docs/wish-visibility.md). It may be a moment old (the read replica)."""
+    row = db.session.execute(_DETAIL.where(_WISHES.c.id == wish_id)).first()
+    if row is None or not permissions.can_view(user, row):
+        raise NotFound("未找到该心愿", details={"wish_id": wish_id})
+    involved = permissions.is_involved(user, row)
+    events = db.session.execute(_TIMELINE.where(_EVENTS.c.wish_id == wish_id)).all() if involved else []
+    return row, events, involved
 
 
 def timeline_for(user: User, wish: Wish) -> list[WishEvent]:
