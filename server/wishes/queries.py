@@ -164,7 +164,9 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
     if date_to:
         scope.append(Wish.created_at < clock.shanghai_day_start(date_to) + clock.seconds(86400))
 
-    by_status = dict(db.session.execute(select(Wish.status, func.count()).where(*scope).group_by(Wish.status)).all())
+    by_status = dict(
+        db.session.execute(may_lag(select(Wish.status, func.count()).where(*scope).group_by(Wish.status))).all()
+    )
 
     opened = Wish.opened_at.is_not(None)
     responded = and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at)
@@ -182,14 +184,16 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
     rated = Wish.stars.is_not(None)
     satisfied = and_(rated, Wish.stars >= 4)
     row = db.session.execute(
-        select(
-            _count(responded),
-            _count(response_due),
-            _count(resolved),
-            _count(resolution_due),
-            _count(satisfied),
-            _count(rated),
-        ).where(*scope)
+        may_lag(
+            select(
+                _count(responded),
+                _count(response_due),
+                _count(resolved),
+                _count(resolution_due),
+                _count(satisfied),
+                _count(rated),
+            ).where(*scope)
+        )
     ).one()
     return {
         "area_id": area.id,
