@@ -68,7 +68,7 @@ class WishListSchema(Schema):
 def wish_summary(row) -> dict:
     """WishSummarySchema's dump of a list row, written out: marshmallow's per-field work was
     most of a fresh list's cost. The schema stays what the API document shows, and
-    tests/test_wish_serialisers.py holds the two to the same JSON."""
+    tests/test_read_serialisers.py holds the two to the same JSON."""
     desired_by = row.desired_by
     return {
         "id": row.id,

@@ -2,7 +2,7 @@
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.orm import joinedload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -11,7 +11,7 @@ from server.areas.models import Area
 from server.core import worker_cache
 from server.core.dbtypes import MAX_ID
 from server.core.errors import Unauthorized
-from server.core.extensions import db
+from server.core.extensions import db, read
 
 # The token's user and grants (each with its area), kept for reads (server/core/worker_cache.py).
 KEPT_USERS = worker_cache.kind("token-user", "users", "role_grants", "areas")
@@ -72,6 +72,7 @@ _USER_WITH_GRANTS = (
     select(*_LABELLED[User], *_LABELLED[RoleGrant], *_LABELLED[Area])
     .outerjoin(RoleGrant.__table__, RoleGrant.__table__.c.user_id == User.__table__.c.id)
     .outerjoin(Area.__table__, Area.__table__.c.id == RoleGrant.__table__.c.area_id)
+    .where(User.__table__.c.id == bindparam("uid"))
     .order_by(RoleGrant.__table__.c.id)
 )
 
@@ -80,7 +81,7 @@ def _detached(uid: int) -> User | None:
     """The user and grants, each grant with its area, read in one statement without the ORM's
     loading (most of a fresh read's cost), as detached objects with every attribute loaded:
     the copy kept between requests never expires with a request's session."""
-    rows = db.session.execute(_USER_WITH_GRANTS.where(User.__table__.c.id == uid)).all()
+    rows = read(_USER_WITH_GRANTS, {"uid": uid}).all()
     if not rows:
         return None
     user = _built(User, rows[0])

@@ -30,7 +30,11 @@ def keyset_page(run, query, id_column, *, cursor: str | None, limit: int) -> tup
     before = decode_cursor(cursor)
     if before is not None:
         query = query.where(id_column < before)
-    rows = list(run(query.order_by(id_column.desc()).limit(limit + 1)))
+    return page_of(list(run(query.order_by(id_column.desc()).limit(limit + 1))), limit)
+
+
+def page_of(rows: list, limit: int) -> tuple[list, str | None]:
+    """The page of up to ``limit + 1`` rows read newest first, and the cursor after it."""
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].id) if more else None

@@ -1,8 +1,9 @@
 """Reads of wishes: the paged lists and the statistics, all in SQL."""
 
+import functools
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.accounts.models import User
@@ -10,8 +11,8 @@ from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
 from server.core.errors import NotFound
-from server.core.extensions import db, may_lag
-from server.core.paging import keyset_page
+from server.core.extensions import db, may_lag, read
+from server.core.paging import decode_cursor, page_of
 from server.wishes import permissions
 from server.wishes.models import STATUSES, Wish, WishEvent
 
@@ -67,24 +68,45 @@ def list_wishes(
 ):
     """A page of what ``user`` may see (``None``: what anyone may see) with the filters given,
     as rows of LIST_COLUMNS; it may be a moment old (the read replica)."""
-    query = may_lag(select(*LIST_COLUMNS))
-    if user is None:
-        query = query.where(in_pool())
-    elif mine == "posted":
-        query = query.where(_WISHES.c.owner_id == user.id)
-    elif mine == "claimed":
-        query = query.where(_WISHES.c.claimer_id == user.id)
-    else:
+    values = {"status": status, "grid_id": grid_id, "category": category, "before": decode_cursor(cursor)}
+    values = {name: value for name, value in values.items() if value is not None}
+    whose = "pool" if user is None else mine or "visible"
+    query = _list_statement(whose, *values)
+    # The caller's staff scopes and an area's subtree are conditions built for the request.
+    if whose == "visible":
         query = query.where(visible_to(user))
-    if status:
-        query = query.where(_WISHES.c.status == status)
-    if grid_id:
-        query = query.where(_WISHES.c.grid_id == grid_id)
     if area is not None:
         query = query.where(subtree_condition(_WISHES.c.area_path, area))
-    if category:
-        query = query.where(_WISHES.c.category == category)
-    return keyset_page(db.session.execute, query, _WISHES.c.id, cursor=cursor, limit=limit)
+    if user is not None:
+        values["user_id"] = user.id
+    rows = read(query, {**values, "limit": limit + 1}).all()
+    return page_of(rows, limit)
+
+
+_WHOSE = {
+    "pool": lambda: in_pool(),
+    "posted": lambda: _WISHES.c.owner_id == bindparam("user_id"),
+    "claimed": lambda: _WISHES.c.claimer_id == bindparam("user_id"),
+    "visible": None,
+}
+_FILTERS = {
+    "status": lambda: _WISHES.c.status == bindparam("status"),
+    "grid_id": lambda: _WISHES.c.grid_id == bindparam("grid_id"),
+    "category": lambda: _WISHES.c.category == bindparam("category"),
+    "before": lambda: _WISHES.c.id < bindparam("before"),
+}
+
+
+@functools.cache
+def _list_statement(whose: str, *filters: str):
+    """The list's statement for one shape of request (whose wishes, which filters are given,
+    not their values): built once, its values bound at each execution."""
+    query = may_lag(select(*LIST_COLUMNS))
+    if _WHOSE[whose] is not None:
+        query = query.where(_WHOSE[whose]())
+    for name in filters:
+        query = query.where(_FILTERS[name]())
+    return query.order_by(_WISHES.c.id.desc()).limit(bindparam("limit"))
 
 
 def open_pool_page(area: Area | None, *, mine: None = None, **filters):
@@ -103,12 +125,14 @@ _DETAIL = may_lag(
     )
     .join(_OWNERS, _OWNERS.c.id == _WISHES.c.owner_id)
     .outerjoin(_CLAIMERS, _CLAIMERS.c.id == _WISHES.c.claimer_id)
+    .where(_WISHES.c.id == bindparam("wish_id"))
 )
 _EVENTS = WishEvent.__table__
 _ACTORS = User.__table__.alias("actor")
 _TIMELINE = may_lag(
     select(_EVENTS, _ACTORS.c.nickname.label("actor_nickname"))
     .outerjoin(_ACTORS, _ACTORS.c.id == _EVENTS.c.actor_id)
+    .where(_EVENTS.c.wish_id == bindparam("wish_id"))
     .order_by(_EVENTS.c.id)
 )
 
@@ -117,11 +141,11 @@ def visible_wish(user: User, wish_id: int):
     """The wish to show ``user`` as a row (every column, and its owner's and claimer's
     nicknames), with its timeline rows for those involved; 404 for a wish they may not see
     (docs/wish-visibility.md). It may be a moment old (the read replica)."""
-    row = db.session.execute(_DETAIL.where(_WISHES.c.id == wish_id)).first()
+    row = read(_DETAIL, {"wish_id": wish_id}).first()
     if row is None or not permissions.can_view(user, row):
         raise NotFound("未找到该心愿", details={"wish_id": wish_id})
     involved = permissions.is_involved(user, row)
-    events = db.session.execute(_TIMELINE.where(_EVENTS.c.wish_id == wish_id)).all() if involved else []
+    events = read(_TIMELINE, {"wish_id": wish_id}).all() if involved else []
     return row, events, involved
 
 

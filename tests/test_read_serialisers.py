@@ -64,3 +64,45 @@ def test_a_detail_row_serialises_as_the_detail_schema_dumps_its_wish(app, factor
             assert _json(wish_detail(row, events, involved)) == _json(expected), (viewer, wish_id)
             assert bool(expected["timeline"]) is (viewer != stranger)
             db.session.rollback()
+
+
+def test_inbox_ledger_and_me_serialise_as_their_schemas_dump_them(app, factory):
+    from miniprogram_api.accounts import profile
+    from miniprogram_api.schemas.accounts import MeSchema
+    from miniprogram_api.schemas.notifications import NotificationSchema, notification_json
+    from miniprogram_api.schemas.points import PointEntrySchema, point_entry_json
+    from server.accounts.tokens import _detached
+    from server.notifications import queries as notification_queries
+    from server.notifications.models import Notification
+    from server.points import queries as points_queries
+    from server.points.models import PointEntry
+    from server.wishes.notifications import SUBJECT as WISH
+
+    grid = factory.area("grid")
+    worker = factory.user(grid_worker=grid)
+    member = factory.user(party_member=(grid, {"branch": "第一支部"}), home_grid_id=grid)
+    owner = factory.user(home_grid_id=grid)
+    factory.wish(owner, "closed", worker_id=worker, member_id=member)
+    with app.test_request_context("/"):
+        db.session.execute(update(Notification).where(Notification.user_id == owner).values(read_at=clock.now()))
+        for person in (owner, member):
+            rows, _ = notification_queries.inbox(person, cursor=None, limit=50)
+            assert rows
+            kept = {notification.id: notification for notification in db.session.scalars(select(Notification))}
+            for row in rows:
+                notification = kept[row.id]
+                wish_id = notification.subject_id if notification.subject_type == WISH else None
+                shown = {
+                    **{key: getattr(notification, key) for key in ("id", "kind", "title", "body", "read")},
+                    **{"wish_id": wish_id, "read_at": notification.read_at, "created_at": notification.created_at},
+                }
+                assert _json(notification_json(row, wish_id)) == _json(NotificationSchema().dump(shown))
+        rows, _ = points_queries.entries(member, cursor=None, limit=50)
+        assert rows
+        entries = {entry.id: entry for entry in db.session.scalars(select(PointEntry))}
+        for row in rows:
+            assert _json(point_entry_json(row)) == _json(PointEntrySchema().dump(entries[row.id]))
+        for person in (owner, member, worker):
+            shown = profile(_detached(person))
+            assert _json(shown) == _json(MeSchema().dump(shown))
+        db.session.rollback()
