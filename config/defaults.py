@@ -10,6 +10,10 @@ DB_POOL_SIZE = 5
 DB_MAX_OVERFLOW = 10
 DB_POOL_TIMEOUT_SECONDS = 10
 DB_STATEMENT_TIMEOUT_MS = 15000
+# A read replica (also read from the READ_DATABASE_URL variable; empty: none). When set, the
+# reads that may be a moment old go there: wish lists and details, statistics. Who a token
+# belongs to, every write and every read a write makes stay on DATABASE_URL. Same pool settings.
+READ_DATABASE_URL = ""
 # Redis (redis://, rediss:// or unix://; also read from the REDIS_URL variable). When set, the
 # WeChat access token and the rate-limit counters live there; empty, the database keeps them.
 REDIS_URL = ""

@@ -53,7 +53,8 @@ def logout():
 @blp.login_required
 @blp.response(200, MeSchema)
 def me():
-    return profile(current_user())
+    # profile() is already what MeSchema dumps (tests/test_read_serialisers.py).
+    return blp.json(profile(current_user()))
 
 
 @blp.route("/me", methods=["PATCH"])

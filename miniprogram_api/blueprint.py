@@ -18,7 +18,7 @@ from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
 from server.core import worker_cache
 from server.core.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
-from server.core.extensions import db
+from server.core.extensions import READ_METHODS, db
 from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
@@ -33,8 +33,10 @@ _NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def current_user():
-    """Who is calling, as a user of the request's session."""
-    g.user = attached(g.user)
+    """Who is calling: in a write, a user of the request's session; in a read, the detached
+    copy with its grants loaded (putting it in the session would cost more than the read)."""
+    if request.method not in READ_METHODS:
+        g.user = attached(g.user)
     return g.user
 
 
@@ -114,7 +116,7 @@ class Blueprint(flask_smorest.Blueprint):
 
         @wraps(func)
         def wrapper(*args, **kwargs):
-            g.user = user_from_token(_bearer_token(), recent_ok=request.method in ("GET", "HEAD"))
+            g.user = user_from_token(_bearer_token(), recent_ok=request.method in READ_METHODS)
             return func(*args, **kwargs)
 
         wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
@@ -147,14 +149,21 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def reused_answer(self, kind: worker_cache.Kind, key, schema: type[Schema], compute) -> Response:
-        """For a read that answers every caller alike: the JSON ``schema`` (the one the view's
-        ``response`` declares) made of ``compute()`` in this worker less than RECENT_SECONDS
+    def reused_answer(self, kind: worker_cache.Kind, key, compute) -> Response:
+        """For a read that answers every caller alike: the JSON of ``compute()`` (the view's
+        ``response`` schema dumped, see ``json``) made in this worker less than RECENT_SECONDS
         ago, or made now. The bytes are kept, not the rows: serialising is most of such a
         read's cost."""
         seconds = current_app.config["RECENT_SECONDS"]
-        body = worker_cache.cached(kind, key, seconds, lambda: _json(_schema_instance(schema).dump(compute())))
+        body = worker_cache.cached(kind, key, seconds, lambda: _json(compute()))
         return current_app.response_class(body, mimetype="application/json")
+
+    @staticmethod
+    def json(data) -> Response:
+        """The answer ``data`` as it is: for a view whose data is already what its
+        ``response`` schema would dump (a serialiser written out for a busy read), so
+        flask-smorest does not dump it again."""
+        return current_app.response_class(_json(data), mimetype="application/json")
 
     def writes(self, func):
         """Commit once after the view; with an Idempotency-Key, replay the first answer.

@@ -11,11 +11,16 @@ from server.core import clock, text
 from server.core.dbtypes import MAX_ID
 
 
+def shanghai_isoformat(moment):
+    """UTC inside, shown in ISO 8601 with the +08:00 offset the residents live in."""
+    return moment.astimezone(clock.SHANGHAI).isoformat() if moment is not None else None
+
+
 class ShanghaiDateTime(fields.DateTime):
-    """UTC inside, shown with the +08:00 offset the residents live in."""
+    """A time as ``shanghai_isoformat`` shows it."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(clock.to_shanghai(value), attr, obj, **kwargs)
+        return shanghai_isoformat(value)
 
 
 class TrimmedString(fields.String):

@@ -8,9 +8,9 @@ from miniprogram_api.schemas.notifications import (
     NotificationListSchema,
     SubscriptionListSchema,
     SubscriptionsSchema,
+    notification_json,
 )
 from server.notifications import operations, queries
-from server.notifications.models import Notification
 from server.wishes.notifications import SUBJECT as WISH
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Inbox and subscribe messages")
@@ -22,8 +22,8 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="In
 @blp.response(200, NotificationListSchema)
 def inbox(args):
     """The caller's notifications, newest first; ``unread=true`` for those not read yet."""
-    items, next_cursor = queries.inbox(current_user().id, **args)
-    return {"items": [_shown(item) for item in items], "next_cursor": next_cursor}
+    rows, next_cursor = queries.inbox(current_user().id, **args)
+    return blp.json({"items": [notification_json(row, _wish_id(row)) for row in rows], "next_cursor": next_cursor})
 
 
 @blp.route("/notifications/read", methods=["POST"])
@@ -59,16 +59,7 @@ def accept_subscriptions(body):
     return {"items": queries.subscriptions(current_user().id), "next_cursor": None}
 
 
-def _shown(notification: Notification) -> dict:
+def _wish_id(row) -> int | None:
     """An inbox row as the mini-program has always read it: ``wish_id`` names the wish the news
     is about (None for news about anything else)."""
-    return {
-        "id": notification.id,
-        "kind": notification.kind,
-        "title": notification.title,
-        "body": notification.body,
-        "wish_id": notification.subject_id if notification.subject_type == WISH else None,
-        "read": notification.read,
-        "read_at": notification.read_at,
-        "created_at": notification.created_at,
-    }
+    return row.subject_id if row.subject_type == WISH else None

@@ -1,6 +1,6 @@
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas.common import PageQuery
-from miniprogram_api.schemas.points import LeaderboardQuery, LeaderboardSchema, PointsSchema
+from miniprogram_api.schemas.points import LeaderboardQuery, LeaderboardSchema, PointsSchema, point_entry_json
 from server.areas.queries import get_area, root_area
 from server.points import queries
 
@@ -13,8 +13,9 @@ blp = Blueprint("points", __name__, url_prefix="/api/v1", description="Points an
 @blp.response(200, PointsSchema)
 def my_points(args):
     user = current_user()
-    items, next_cursor = queries.entries(user.id, cursor=args["cursor"], limit=args["limit"])
-    return {"balance": queries.balance(user.id), "items": items, "next_cursor": next_cursor}
+    rows, next_cursor = queries.entries(user.id, cursor=args["cursor"], limit=args["limit"])
+    items = [point_entry_json(row) for row in rows]
+    return blp.json({"balance": queries.balance(user.id), "items": items, "next_cursor": next_cursor})
 
 
 @blp.route("/leaderboard")

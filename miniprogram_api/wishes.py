@@ -18,6 +18,8 @@ from miniprogram_api.schemas.wishes import (
     WishDetailSchema,
     WishListQuery,
     WishListSchema,
+    wish_detail,
+    wish_list,
 )
 from server.areas.queries import get_area
 from server.core import worker_cache
@@ -66,15 +68,8 @@ def list_wishes(args):
         # Every open wish is in the pool, so this page is the same for every caller: the
         # busiest read of all, a worker answers it from what it made in the last seconds.
         key = (area_id, *sorted(args.items()))
-        return blp.reused_answer(
-            OPEN_POOL_PAGES, key, WishListSchema, lambda: _page(queries.open_pool_page(area, **args))
-        )
-    return _page(queries.list_wishes(current_user(), area=area, **args))
-
-
-def _page(rows_and_cursor) -> dict:
-    items, next_cursor = rows_and_cursor
-    return {"items": items, "next_cursor": next_cursor}
+        return blp.reused_answer(OPEN_POOL_PAGES, key, lambda: wish_list(queries.open_pool_page(area, **args)))
+    return blp.json(wish_list(queries.list_wishes(current_user(), area=area, **args)))
 
 
 @blp.route("/<id:wish_id>", methods=["GET"])
@@ -84,7 +79,7 @@ def _page(rows_and_cursor) -> dict:
 def get_wish(wish_id):
     """One wish: open ones for everyone; the rest for its owner, claimer and the staff in scope,
     who alone see the unmasked address and phone and the timeline."""
-    return _detail(operations.get_visible_wish(current_user(), wish_id))
+    return blp.json(wish_detail(*queries.visible_wish(current_user(), wish_id)))
 
 
 # -- the lifecycle actions (DESIGN §3), one POST each ------------------------------------------

@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from server import models, ratelimits  # noqa: F401  (models: every table before create_all)
 from server.core import redis_client, worker_cache
 from server.core.errors import ErrorSchema, register_error_handlers
-from server.core.extensions import Api, db, migrate
+from server.core.extensions import Api, db, init_read_engines, migrate, replace_connections_the_server_closed
 from server.core.sessions import CookieSessionOnlyWhenSent
 from server.entrypoints import cli
 from server.settings import environment_name, load_settings
@@ -23,11 +23,13 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     app.session_interface = CookieSessionOnlyWhenSent()
 
     _trust_proxies(app)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config, app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
     migrate.init_app(app, db)
     with app.app_context():
         _configure_connections(db.engine)
+        replace_connections_the_server_closed(db.engine)
+        init_read_engines(app, _engine_options(app.config, app.config["READ_DATABASE_URL"]))
     redis_client.init_app(app)
     worker_cache.init_app(app)
     ratelimits.init_app(app)
@@ -60,17 +62,17 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
 
-def _engine_options(config) -> dict:
-    """PostgreSQL: the pool sized by settings, connections checked before use (a database
-    restart costs no request), and a statement timeout set on every connection as it opens."""
+def _engine_options(config, database_url: str) -> dict:
+    """PostgreSQL: the pool sized by settings and a statement timeout set on every connection
+    as it opens. A connection the server closed is replaced at checkout instead of pinged on
+    every one (server/core/extensions.py): a database restart costs no request."""
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    if not database_url.startswith("postgresql"):
         return options
     return {
         "pool_size": config["DB_POOL_SIZE"],
         "max_overflow": config["DB_MAX_OVERFLOW"],
         "pool_timeout": config["DB_POOL_TIMEOUT_SECONDS"],
-        "pool_pre_ping": True,
         "connect_args": {"options": f"-c statement_timeout={config['DB_STATEMENT_TIMEOUT_MS']}"},
         **options,
     }

@@ -68,6 +68,11 @@ class SettingsSchema(Schema):
     SQLALCHEMY_DATABASE_URI = fields.String(
         validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
     )
+    READ_DATABASE_URL = fields.String(
+        validate=validate.Regexp(
+            r"^((sqlite|postgresql)(\+\w+)?://.*)?$", error="must be empty or a sqlite:// or postgresql:// URL"
+        )
+    )
     REDIS_URL = fields.String(
         validate=validate.Regexp(
             r"^((redis|rediss|unix)://\S+)?$", error="must be empty or a redis://, rediss:// or unix:// URL"
@@ -161,6 +166,8 @@ def load_settings(config, env_name: str, overrides: dict | None = None) -> None:
     config.from_prefixed_env()
     if os.environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(os.environ["DATABASE_URL"])
+    if os.environ.get("READ_DATABASE_URL"):
+        config["READ_DATABASE_URL"] = _normalise_database_url(os.environ["READ_DATABASE_URL"])
     if os.environ.get("REDIS_URL"):
         config["REDIS_URL"] = os.environ["REDIS_URL"]
     config.update(overrides or {})

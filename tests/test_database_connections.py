@@ -48,3 +48,37 @@ def _login(app) -> str:
     response = app.test_client().post("/api/v1/auth/login", json={"code": "dev:slow-reader"})
     assert response.status_code == 200, response.get_json()
     return response.get_json()["token"]
+
+
+def test_connections_the_server_closed_cost_no_request(postgresql_app):
+    """What a database restart does to a worker's pool: the server ends every connection
+    while the pool holds them; the next requests are answered all the same."""
+    token = _login(postgresql_app)
+    client = postgresql_app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    with postgresql_app.app_context():
+        pooled = db.engine.pool.checkedin()
+    assert pooled >= 1
+    _end_other_sessions(postgresql_app)
+    for path in ("/api/v1/me", "/api/v1/wishes", "/api/v1/me", "/api/v1/notifications"):
+        response = client.get(path, headers=headers)
+        assert response.status_code == 200, response.get_json()
+    response = client.patch("/api/v1/me", headers=headers, json={"nickname": "重启之后"})
+    assert response.status_code == 200, response.get_json()
+
+
+def _end_other_sessions(app) -> None:
+    """pg_terminate_backend on every other session of the database, as a restart would, and
+    wait until they are gone (the server has closed their sockets by then)."""
+    import time
+
+    import psycopg
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"].replace("postgresql+psycopg://", "postgresql://")
+    others = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"SELECT pg_terminate_backend(pid) {others}")
+        deadline = time.monotonic() + 10
+        while connection.execute(f"SELECT count(*) {others}").fetchone()[0] and time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -6,8 +6,8 @@ statement on one of these paths updates its pin in the same commit and says why.
 lists the statements sent, to read what changed.
 
 The kept answers (server/core/worker_cache.py) are off, so every read reaches the database and the
-counts do not depend on how fast the test runs. The token's user is read through a session of
-its own (server/accounts/tokens.py), which sees only what was committed: these tests commit.
+counts do not depend on how fast the test runs. These tests commit, so that every statement is
+sent as in a served request (a read request's on the primary without a transaction).
 """
 
 import pytest

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from miniprogram_api.fields import Id, ShanghaiDateTime
+from miniprogram_api.fields import Id, ShanghaiDateTime, shanghai_isoformat
 from miniprogram_api.schemas.common import PageQuery
 from server.notification_kinds import KINDS as NOTIFICATION_KINDS
 
@@ -25,6 +25,21 @@ class NotificationSchema(Schema):
 class NotificationListSchema(Schema):
     items = fields.List(fields.Nested(NotificationSchema))
     next_cursor = fields.String(allow_none=True)
+
+
+def notification_json(row, wish_id: int | None) -> dict:
+    """NotificationSchema's dump of an inbox row, written out (as wish_summary is for wishes;
+    tests/test_read_serialisers.py holds them to the schema)."""
+    return {
+        "id": row.id,
+        "kind": row.kind,
+        "title": row.title,
+        "body": row.body,
+        "wish_id": wish_id,
+        "read": row.read_at is not None,
+        "read_at": shanghai_isoformat(row.read_at),
+        "created_at": shanghai_isoformat(row.created_at),
+    }
 
 
 class MarkReadSchema(Schema):

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
-from miniprogram_api.fields import Id, ShanghaiDateTime
-from server.points.models import REASONS
+from miniprogram_api.fields import Id, ShanghaiDateTime, shanghai_isoformat
+from server.points.models import REASONS, reason_name
 
 
 class PointEntrySchema(Schema):
@@ -19,6 +19,18 @@ class PointsSchema(Schema):
     balance = fields.Integer()
     items = fields.List(fields.Nested(PointEntrySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+def point_entry_json(row) -> dict:
+    """PointEntrySchema's dump of a ledger row, written out (tests/test_read_serialisers.py)."""
+    return {
+        "id": row.id,
+        "delta": row.delta,
+        "reason": row.reason,
+        "reason_name": reason_name(row.reason),
+        "source": row.source,
+        "created_at": shanghai_isoformat(row.created_at),
+    }
 
 
 class LeaderboardQuery(Schema):

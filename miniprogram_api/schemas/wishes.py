@@ -6,12 +6,12 @@ from flask import g
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from miniprogram_api.blueprint import current_user
-from miniprogram_api.fields import Id, ShanghaiDateTime
+from miniprogram_api.fields import Id, ShanghaiDateTime, shanghai_isoformat
 from miniprogram_api.schemas.common import MAINLAND_MOBILE, PHOTO_IDS, PageQuery, PersonSchema, text
 from server.core import clock
 from server.core.privacy import mask_phone
 from server.wishes import permissions
-from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES
+from server.wishes.models import CATEGORIES, RESOLUTIONS, STATUSES, is_escalated
 from server.wishes.privacy import mask_address
 
 
@@ -63,6 +63,75 @@ class WishSummarySchema(Schema):
 class WishListSchema(Schema):
     items = fields.List(fields.Nested(WishSummarySchema))
     next_cursor = fields.String(allow_none=True)
+
+
+def wish_summary(row) -> dict:
+    """WishSummarySchema's dump of a list row, written out: marshmallow's per-field work was
+    most of a fresh list's cost. The schema stays what the API document shows, and
+    tests/test_read_serialisers.py holds the two to the same JSON."""
+    desired_by = row.desired_by
+    return {
+        "id": row.id,
+        "number": row.number,
+        "title": row.title,
+        "category": row.category,
+        "category_name": CATEGORIES[row.category],
+        "status": row.status,
+        "grid_id": row.grid_id,
+        "address": mask_address(row.address),
+        "contact_phone": mask_phone(row.contact_phone),
+        "desired_by": desired_by.isoformat() if desired_by is not None else None,
+        "escalated": is_escalated(row),
+        "created_at": shanghai_isoformat(row.created_at),
+        "updated_at": shanghai_isoformat(row.updated_at),
+    }
+
+
+def wish_detail(row, events, involved: bool) -> dict:
+    """WishDetailSchema's dump of a detail row (queries.visible_wish), written out like
+    wish_summary: unmasked and with the timeline only for those involved."""
+    answer = wish_summary(row)
+    if involved:
+        answer["address"], answer["contact_phone"] = row.address, row.contact_phone
+    answer.update(
+        {
+            "description": row.description,
+            "photos": [str(photo) for photo in row.photos or []],
+            "owner": {"id": row.owner_id, "nickname": row.owner_nickname},
+            "claimer": {"id": row.claimer_id, "nickname": row.claimer_nickname} if row.claimer_id else None,
+            "fulfil_note": row.fulfil_note,
+            "fulfil_photos": [str(photo) for photo in row.fulfil_photos or []],
+            "stars": row.stars,
+            "rating_comment": row.rating_comment,
+            "dispute_reason": row.dispute_reason,
+            "resolution": row.resolution,
+            "opened_at": shanghai_isoformat(row.opened_at),
+            "claimed_at": shanghai_isoformat(row.claimed_at),
+            "fulfilled_at": shanghai_isoformat(row.fulfilled_at),
+            "confirmed_at": shanghai_isoformat(row.confirmed_at),
+            "closed_at": shanghai_isoformat(row.closed_at),
+            "timeline": [_event(event) for event in events],
+        }
+    )
+    return answer
+
+
+def _event(row) -> dict:
+    return {
+        "id": row.id,
+        "action": row.action,
+        "from_status": row.from_status,
+        "to_status": row.to_status,
+        "actor": {"id": row.actor_id, "nickname": row.actor_nickname} if row.actor_id is not None else None,
+        "note": row.note,
+        "created_at": shanghai_isoformat(row.created_at),
+    }
+
+
+def wish_list(rows_and_cursor) -> dict:
+    """WishListSchema's dump of a page of list rows."""
+    rows, next_cursor = rows_and_cursor
+    return {"items": [wish_summary(row) for row in rows], "next_cursor": next_cursor}
 
 
 class TimelineEventSchema(Schema):

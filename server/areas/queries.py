@@ -1,7 +1,7 @@
 from urllib.parse import unquote
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.areas.models import Area, GridCode, path_ids
 from server.core.errors import NotFound, Unprocessable
@@ -23,8 +23,13 @@ def list_children(parent_id: int | None) -> list[Area]:
 
 
 def subtree_condition(path_column, area: Area):
-    """SQL condition: ``path_column`` lies in ``area``'s subtree (an index-friendly prefix match)."""
-    return path_column.startswith(area.path, autoescape=True)
+    """SQL condition: ``path_column`` lies in ``area``'s subtree (an index-friendly prefix match).
+
+    The pattern is written into the statement, not bound: PostgreSQL plans a bound pattern of a
+    statement psycopg has prepared (reads keep them: no rollback clears them) once for any
+    value, and that plan cannot use the prefix index."""
+    escaped = area.path.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return path_column.like(bindparam(None, escaped + "%", literal_execute=True), escape="/")
 
 
 def review_required_for(grid: Area) -> bool:

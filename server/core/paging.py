@@ -24,12 +24,17 @@ def decode_cursor(cursor: str | None) -> int | None:
     return before
 
 
-def keyset_page(session, query, id_column, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
-    """Run ``query`` newest first from ``cursor``; one extra row tells whether more remain."""
+def keyset_page(run, query, id_column, *, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """``run(query)`` newest first from ``cursor`` (``session.scalars`` for objects,
+    ``session.execute`` for rows); one extra row tells whether more remain."""
     before = decode_cursor(cursor)
     if before is not None:
         query = query.where(id_column < before)
-    rows = list(session.scalars(query.order_by(id_column.desc()).limit(limit + 1)))
+    return page_of(list(run(query.order_by(id_column.desc()).limit(limit + 1))), limit)
+
+
+def page_of(rows: list, limit: int) -> tuple[list, str | None]:
+    """The page of up to ``limit + 1`` rows read newest first, and the cursor after it."""
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(rows[-1].id) if more else None

@@ -1,25 +1,31 @@
 """Reads: the inbox page, the unread count, the configured templates and a person's credits."""
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
-from server.core.extensions import db
+from server.core.extensions import db, read
 from server.core.paging import keyset_page
 from server.notifications.models import Notification, SubscribeCredit
 
+_NOTIFICATIONS = Notification.__table__  # plain rows and Core selects: no ORM work on these busy reads
+
 
 def inbox(user_id: int, *, unread: bool = False, cursor: str | None, limit: int):
-    """Newest first; ``unread`` keeps only those not read yet."""
-    query = select(Notification).where(Notification.user_id == user_id)
+    """Newest first, as rows; ``unread`` keeps only those not read yet. Always the primary: a
+    person reads the inbox they just marked read."""
+    query = select(_NOTIFICATIONS).where(_NOTIFICATIONS.c.user_id == user_id)
     if unread:
-        query = query.where(Notification.read_at.is_(None))
-    return keyset_page(db.session, query, Notification.id, cursor=cursor, limit=limit)
+        query = query.where(_NOTIFICATIONS.c.read_at.is_(None))
+    return keyset_page(read, query, _NOTIFICATIONS.c.id, cursor=cursor, limit=limit)
 
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(
-        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
-    )
+    return read(_UNREAD, {"user_id": user_id}).scalar()
+
+
+_UNREAD = select(func.count()).where(
+    _NOTIFICATIONS.c.user_id == bindparam("user_id"), _NOTIFICATIONS.c.read_at.is_(None)
+)
 
 
 def configured_templates() -> dict[str, list[str]]:

@@ -14,6 +14,10 @@ REASONS = {
 }
 
 
+def reason_name(reason: str) -> str:
+    return REASONS.get(reason, reason)
+
+
 class PointEntry(db.Model):
     """Never updated or deleted. The unique key makes each award exist at most once."""
 
@@ -33,4 +37,4 @@ class PointEntry(db.Model):
 
     @property
     def reason_name(self) -> str:
-        return REASONS.get(self.reason, self.reason)
+        return reason_name(self.reason)

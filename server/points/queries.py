@@ -1,21 +1,27 @@
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
-from server.core.extensions import db
+from server.core.extensions import db, read
 from server.core.paging import keyset_page
 from server.points.models import PointEntry
 
+_ENTRIES = PointEntry.__table__  # plain rows and Core selects: no ORM work on these busy reads
+
+
+_BALANCE = select(func.coalesce(func.sum(_ENTRIES.c.delta), 0)).where(_ENTRIES.c.user_id == bindparam("user_id"))
+
 
 def balance(user_id: int) -> int:
-    return db.session.scalar(select(func.coalesce(func.sum(PointEntry.delta), 0)).where(PointEntry.user_id == user_id))
+    return read(_BALANCE, {"user_id": user_id}).scalar()
 
 
 def entries(user_id: int, *, cursor: str | None, limit: int):
-    query = select(PointEntry).where(PointEntry.user_id == user_id)
-    return keyset_page(db.session, query, PointEntry.id, cursor=cursor, limit=limit)
+    """The person's ledger newest first, as rows."""
+    query = select(_ENTRIES).where(_ENTRIES.c.user_id == user_id)
+    return keyset_page(read, query, _ENTRIES.c.id, cursor=cursor, limit=limit)
 
 
 def _verified_members(area: Area):

@@ -35,6 +35,16 @@ CATEGORIES = {
 RESOLUTIONS = ("completed", "unresolved", "duplicate", "invalid")
 
 
+def is_escalated(wish) -> bool:
+    """Open past the escalation window and reported to the grid workers in this open period
+    (``wish``: a Wish or a row with its status, escalated_at and status_since)."""
+    return (
+        wish.status == "open"
+        and wish.escalated_at is not None
+        and (wish.status_since is None or wish.escalated_at >= wish.status_since)
+    )
+
+
 class Wish(db.Model):
     __tablename__ = "wishes"
     __table_args__ = (
@@ -105,12 +115,7 @@ class Wish(db.Model):
 
     @property
     def escalated(self) -> bool:
-        """Open past the escalation window and reported to the grid workers in this open period."""
-        return (
-            self.status == "open"
-            and self.escalated_at is not None
-            and (self.status_since is None or self.escalated_at >= self.status_since)
-        )
+        return is_escalated(self)
 
 
 class WishEvent(db.Model):

@@ -1,53 +1,57 @@
 """Reads of wishes: the paged lists and the statistics, all in SQL."""
 
+import functools
 from datetime import date
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import joinedload, load_only
+from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
-from server.core.extensions import db
-from server.core.paging import keyset_page
+from server.core.errors import NotFound
+from server.core.extensions import db, may_lag, read
+from server.core.paging import decode_cursor, page_of
 from server.wishes import permissions
 from server.wishes.models import STATUSES, Wish, WishEvent
+
+_WISHES = Wish.__table__  # the list reads plain rows (a Core select: no ORM entity in it)
 
 
 def in_pool():
     """The open pool: everyone may see these."""
-    return Wish.status == "open"
+    return _WISHES.c.status == "open"
 
 
 def visible_to(user: User):
     """SQL twin of permissions.can_view: the pool, plus what the user is involved in
     (owner, claimer, staff in scope)."""
-    staff_scope = [subtree_condition(Wish.area_path, area) for area in user.staff_areas()]
+    staff_scope = [subtree_condition(_WISHES.c.area_path, area) for area in user.staff_areas()]
     return or_(
         in_pool(),
-        Wish.owner_id == user.id,
-        Wish.claimer_id == user.id,
+        _WISHES.c.owner_id == user.id,
+        _WISHES.c.claimer_id == user.id,
         *staff_scope,
     )
 
 
-# What a list row shows (WishSummarySchema): only these columns are read; anything else raises
-# instead of quietly costing a query per row.
+# What a list row shows (miniprogram_api/schemas/wishes.py: wish_summary): read as plain rows,
+# without ORM objects, which cost more than the rest of a list's work together.
 LIST_COLUMNS = (
-    Wish.id,
-    Wish.number,
-    Wish.title,
-    Wish.category,
-    Wish.status,
-    Wish.grid_id,
-    Wish.address,
-    Wish.contact_phone,
-    Wish.desired_by,
-    Wish.created_at,
-    Wish.updated_at,
-    Wish.escalated_at,
-    Wish.status_since,
+    _WISHES.c.id,
+    _WISHES.c.number,
+    _WISHES.c.title,
+    _WISHES.c.category,
+    _WISHES.c.status,
+    _WISHES.c.grid_id,
+    _WISHES.c.address,
+    _WISHES.c.contact_phone,
+    _WISHES.c.desired_by,
+    _WISHES.c.created_at,
+    _WISHES.c.updated_at,
+    _WISHES.c.escalated_at,
+    _WISHES.c.status_since,
 )
 
 
@@ -62,31 +66,87 @@ def list_wishes(
     category: str | None = None,
     mine: str | None = None,
 ):
-    """A page of what ``user`` may see (``None``: what anyone may see) with the filters given."""
-    query = select(Wish).options(load_only(*LIST_COLUMNS, raiseload=True))
-    if user is None:
-        query = query.where(in_pool())
-    elif mine == "posted":
-        query = query.where(Wish.owner_id == user.id)
-    elif mine == "claimed":
-        query = query.where(Wish.claimer_id == user.id)
-    else:
+    """A page of what ``user`` may see (``None``: what anyone may see) with the filters given,
+    as rows of LIST_COLUMNS; it may be a moment old (the read replica)."""
+    values = {"status": status, "grid_id": grid_id, "category": category, "before": decode_cursor(cursor)}
+    values = {name: value for name, value in values.items() if value is not None}
+    whose = "pool" if user is None else mine or "visible"
+    query = _list_statement(whose, *values)
+    # The caller's staff scopes and an area's subtree are conditions built for the request.
+    if whose == "visible":
         query = query.where(visible_to(user))
-    if status:
-        query = query.where(Wish.status == status)
-    if grid_id:
-        query = query.where(Wish.grid_id == grid_id)
     if area is not None:
-        query = query.where(subtree_condition(Wish.area_path, area))
-    if category:
-        query = query.where(Wish.category == category)
-    return keyset_page(db.session, query, Wish.id, cursor=cursor, limit=limit)
+        query = query.where(subtree_condition(_WISHES.c.area_path, area))
+    if user is not None:
+        values["user_id"] = user.id
+    rows = read(query, {**values, "limit": limit + 1}).all()
+    return page_of(rows, limit)
+
+
+_WHOSE = {
+    "pool": lambda: in_pool(),
+    "posted": lambda: _WISHES.c.owner_id == bindparam("user_id"),
+    "claimed": lambda: _WISHES.c.claimer_id == bindparam("user_id"),
+    "visible": None,
+}
+_FILTERS = {
+    "status": lambda: _WISHES.c.status == bindparam("status"),
+    "grid_id": lambda: _WISHES.c.grid_id == bindparam("grid_id"),
+    "category": lambda: _WISHES.c.category == bindparam("category"),
+    "before": lambda: _WISHES.c.id < bindparam("before"),
+}
+
+
+@functools.cache
+def _list_statement(whose: str, *filters: str):
+    """The list's statement for one shape of request (whose wishes, which filters are given,
+    not their values): built once, its values bound at each execution."""
+    query = may_lag(select(*LIST_COLUMNS))
+    if _WHOSE[whose] is not None:
+        query = query.where(_WHOSE[whose]())
+    for name in filters:
+        query = query.where(_FILTERS[name]())
+    return query.order_by(_WISHES.c.id.desc()).limit(bindparam("limit"))
 
 
 def open_pool_page(area: Area | None, *, mine: None = None, **filters):
     """A page of the open pool, the same for every caller (``mine`` is always None here: a
     caller's own wishes are another list)."""
     return list_wishes(None, area=area, **filters)
+
+
+_OWNERS = User.__table__.alias("owner")
+_CLAIMERS = User.__table__.alias("claimer")
+_DETAIL = may_lag(
+    select(
+        _WISHES,
+        _OWNERS.c.nickname.label("owner_nickname"),
+        _CLAIMERS.c.nickname.label("claimer_nickname"),
+    )
+    .join(_OWNERS, _OWNERS.c.id == _WISHES.c.owner_id)
+    .outerjoin(_CLAIMERS, _CLAIMERS.c.id == _WISHES.c.claimer_id)
+    .where(_WISHES.c.id == bindparam("wish_id"))
+)
+_EVENTS = WishEvent.__table__
+_ACTORS = User.__table__.alias("actor")
+_TIMELINE = may_lag(
+    select(_EVENTS, _ACTORS.c.nickname.label("actor_nickname"))
+    .outerjoin(_ACTORS, _ACTORS.c.id == _EVENTS.c.actor_id)
+    .where(_EVENTS.c.wish_id == bindparam("wish_id"))
+    .order_by(_EVENTS.c.id)
+)
+
+
+def visible_wish(user: User, wish_id: int):
+    """The wish to show ``user`` as a row (every column, and its owner's and claimer's
+    nicknames), with its timeline rows for those involved; 404 for a wish they may not see
+    (docs/wish-visibility.md). It may be a moment old (the read replica)."""
+    row = read(_DETAIL, {"wish_id": wish_id}).first()
+    if row is None or not permissions.can_view(user, row):
+        raise NotFound("未找到该心愿", details={"wish_id": wish_id})
+    involved = permissions.is_involved(user, row)
+    events = read(_TIMELINE, {"wish_id": wish_id}).all() if involved else []
+    return row, events, involved
 
 
 def timeline_for(user: User, wish: Wish) -> list[WishEvent]:
@@ -128,7 +188,9 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
     if date_to:
         scope.append(Wish.created_at < clock.shanghai_day_start(date_to) + clock.seconds(86400))
 
-    by_status = dict(db.session.execute(select(Wish.status, func.count()).where(*scope).group_by(Wish.status)).all())
+    by_status = dict(
+        db.session.execute(may_lag(select(Wish.status, func.count()).where(*scope).group_by(Wish.status))).all()
+    )
 
     opened = Wish.opened_at.is_not(None)
     responded = and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at)
@@ -146,14 +208,16 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
     rated = Wish.stars.is_not(None)
     satisfied = and_(rated, Wish.stars >= 4)
     row = db.session.execute(
-        select(
-            _count(responded),
-            _count(response_due),
-            _count(resolved),
-            _count(resolution_due),
-            _count(satisfied),
-            _count(rated),
-        ).where(*scope)
+        may_lag(
+            select(
+                _count(responded),
+                _count(response_due),
+                _count(resolved),
+                _count(resolution_due),
+                _count(satisfied),
+                _count(rated),
+            ).where(*scope)
+        )
     ).one()
     return {
         "area_id": area.id,
