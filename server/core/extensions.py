@@ -100,7 +100,10 @@ def replace_connections_the_server_closed(engine: Engine) -> None:
 
     @event.listens_for(engine, "checkout")
     def _replace_if_closed(dbapi_connection, _record, _proxy):
-        if readiness.select([dbapi_connection.fileno()], [], [], 0)[0]:
+        # poll, not select: select cannot watch a descriptor numbered 1024 or more.
+        watch = readiness.poll()
+        watch.register(dbapi_connection.fileno(), readiness.POLLIN)
+        if watch.poll(0):
             raise DisconnectionError("the server closed this pooled connection")  # the pool connects anew
 
 
