@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
 from server.accounts.models import User
@@ -25,6 +26,7 @@ from server.wishes.models import Wish, WishEvent
 from server.wishes.notifications import Event, notify_wish_event
 from server.wishes.photos import attach_photos, wishes_using
 
+_WISHES = Wish.__table__
 _EVENTS = WishEvent.__table__
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.
@@ -224,7 +226,7 @@ def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
     """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer
     (the ledger source names the claim, so a later claim of the same wish counts again)."""
     claims = {wish.id: (wish.claimer_id, wish.claimed_at) for wish in wishes}
-    released = _move_all(list(claims), "claimed", "open", now, **BACK_IN_POOL)
+    released = _move_all(wishes, "claimed", "open", now, **BACK_IN_POOL)
     penalty = -current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
     for wish in released:
         claimer_id, claimed_at = claims[wish.id]
@@ -237,7 +239,7 @@ def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
 def confirm_silent(wishes: list[Wish], now: datetime) -> list[Wish]:
     """The confirm-window job: fulfilled wishes the owner left silent are ``confirmed``
     without stars, so the claimer gets the base points only."""
-    confirmed = _move_all([wish.id for wish in wishes], "fulfilled", "confirmed", now, confirmed_at=now)
+    confirmed = _move_all(wishes, "fulfilled", "confirmed", now, confirmed_at=now)
     for wish in confirmed:
         _record(wish, None, "confirm", "fulfilled", "confirmed", AUTO_CONFIRM_NOTE)
         _award_completion(wish)
@@ -291,7 +293,7 @@ def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
         note=None if claimer is actor else f"指派给 {claimer.nickname or claimer.id}",
         claimer_id=claimer.id,
         claimed_at=now,
-        first_claimed_at=func.coalesce(Wish.first_claimed_at, now),
+        first_claimed_at=func.coalesce(_WISHES.c.first_claimed_at, now),
     )
 
 
@@ -321,8 +323,9 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     """
     seen_status, seen_claimer = wish.status, wish.claimer_id
     _ensure_state(wish, from_states)
-    claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
-    moved = _update(clock.now(), to, values, Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
+    claimer = _WISHES.c.claimer_id
+    claimer_matches = claimer.is_(None) if seen_claimer is None else claimer == seen_claimer
+    moved = _update([wish], clock.now(), to, values, _WISHES.c.status == seen_status, claimer_matches)
     if not moved:
         db.session.refresh(wish)
         raise InvalidState(wish.status)
@@ -331,26 +334,38 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     return wish
 
 
-def _move_all(ids: list[int], from_status: str, to: str, now: datetime, **values) -> list[Wish]:
-    """The set-based twin of ``_transition`` for rows a sweep has locked: those of ``ids``
+def _move_all(wishes: list[Wish], from_status: str, to: str, now: datetime, **values) -> list[Wish]:
+    """The set-based twin of ``_transition`` for rows a sweep has locked: those of ``wishes``
     still in ``from_status`` move, in id order."""
-    if not ids:
+    if not wishes:
         return []
-    return sorted(_update(now, to, values, Wish.id.in_(ids), Wish.status == from_status), key=lambda wish: wish.id)
+    return sorted(_update(wishes, now, to, values, _WISHES.c.status == from_status), key=lambda wish: wish.id)
 
 
-def _update(now: datetime, to: str, values: dict, *where) -> list[Wish]:
-    """The one UPDATE every state change of a wish goes through. RETURNING loads the new rows
-    into the session's wishes in the same round trip."""
-    return list(
-        db.session.scalars(
-            update(Wish)
-            .where(*where)
-            .values(**entering(to, now), **values)
-            .returning(Wish)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
+def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *where) -> list[Wish]:
+    """The one UPDATE every state change of a wish goes through: those of ``wishes`` that
+    ``where`` still holds for move, and RETURNING gives them the new values of the columns it
+    set (an SQL expression's result too) in the same round trip. A Core statement: the ORM's
+    bulk UPDATE would return and refresh every column."""
+    changes = {**entering(to, now), **values}
+    by_id = {wish.id: wish for wish in wishes}
+    named = _WISHES.c.id == wishes[0].id if len(by_id) == 1 else _WISHES.c.id.in_(list(by_id))
+    db.session.flush()  # what the ORM's UPDATE did first: a change made earlier goes before this one
+    rows = db.session.execute(
+        update(_WISHES)
+        .where(named, *where)
+        .values(changes)
+        .returning(_WISHES.c.id, *(_WISHES.c[name] for name in changes))
     )
+    moved = []
+    for wish_id, *new in rows:
+        wish = by_id[wish_id]
+        for name, value in zip(changes, new, strict=True):
+            set_committed_value(wish, name, value)
+        if "claimer_id" in changes:
+            db.session.expire(wish, ["claimer"])  # the person of the old claimer_id, if it was loaded
+        moved.append(wish)
+    return moved
 
 
 def _record(
@@ -382,8 +397,8 @@ def _first_opening(now) -> dict:
     """The columns of a wish entering the pool: the first entry and its response deadline
     stay when it comes back (after a return to review), so the response rate counts one."""
     return {
-        "opened_at": func.coalesce(Wish.opened_at, now),
-        "response_due_at": func.coalesce(Wish.response_due_at, _response_due(now)),
+        "opened_at": func.coalesce(_WISHES.c.opened_at, now),
+        "response_due_at": func.coalesce(_WISHES.c.response_due_at, _response_due(now)),
     }
 
 
