@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
 from server.accounts.models import User
-from server.areas.queries import get_area, review_required_for
+from server.areas.queries import reviewed_area
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
@@ -78,14 +78,14 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
     grid_id = grid_id or owner.home_grid_id
     if grid_id is None:
         raise Unprocessable("请先绑定所在网格", details={"grid_id": ["请先绑定所在网格或指定 grid_id"]})
-    grid = get_area(grid_id)
+    grid = reviewed_area(grid_id)
     if grid.level != "grid":
         raise Unprocessable(details={"grid_id": ["必须是网格"]})
     shown_at_once = moderation.check(
         owner, moderation.SCENE_FORUM, title=fields.get("title"), description=fields.get("description")
     )
     now = clock.now()
-    status = "pending_review" if review_required_for(grid) or not shown_at_once else "open"
+    status = "pending_review" if grid.review_required or not shown_at_once else "open"
     wish = Wish(
         owner_id=owner.id,
         grid_id=grid.id,
