@@ -6,10 +6,12 @@ side effects in the same transaction. Functions flush; the request or job commit
 """
 
 import contextlib
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
@@ -28,6 +30,8 @@ from server.wishes.photos import attach_photos, wishes_using
 
 _WISHES = Wish.__table__
 _EVENTS = WishEvent.__table__
+# Statements run on every state change are built once: building one costs more than running it.
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.
 PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
@@ -293,7 +297,7 @@ def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
         note=None if claimer is actor else f"指派给 {claimer.nickname or claimer.id}",
         claimer_id=claimer.id,
         claimed_at=now,
-        first_claimed_at=func.coalesce(_WISHES.c.first_claimed_at, now),
+        first_claimed_at=FirstTime(now),
     )
 
 
@@ -323,9 +327,7 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     """
     seen_status, seen_claimer = wish.status, wish.claimer_id
     _ensure_state(wish, from_states)
-    claimer = _WISHES.c.claimer_id
-    claimer_matches = claimer.is_(None) if seen_claimer is None else claimer == seen_claimer
-    moved = _update([wish], clock.now(), to, values, _WISHES.c.status == seen_status, claimer_matches)
+    moved = _update([wish], clock.now(), to, values, seen_status=seen_status, seen_claimer=seen_claimer)
     if not moved:
         db.session.refresh(wish)
         raise InvalidState(wish.status)
@@ -339,33 +341,68 @@ def _move_all(wishes: list[Wish], from_status: str, to: str, now: datetime, **va
     still in ``from_status`` move, in id order."""
     if not wishes:
         return []
-    return sorted(_update(wishes, now, to, values, _WISHES.c.status == from_status), key=lambda wish: wish.id)
+    return sorted(_update(wishes, now, to, values, seen_status=from_status), key=lambda wish: wish.id)
 
 
-def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *where) -> list[Wish]:
-    """The one UPDATE every state change of a wish goes through: those of ``wishes`` that
-    ``where`` still holds for move, and RETURNING gives them the new values of the columns it
-    set (an SQL expression's result too) in the same round trip. A Core statement: the ORM's
-    bulk UPDATE would return and refresh every column."""
+@dataclass(frozen=True)
+class FirstTime:
+    """A value a wish's column takes only if it has none yet (a first opening, a first claim)."""
+
+    value: object
+
+
+_ANY_CLAIMER = object()
+
+
+def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *, seen_status, seen_claimer=_ANY_CLAIMER):
+    """The one UPDATE every state change of a wish goes through: those of ``wishes`` still in
+    ``seen_status`` (and with ``seen_claimer``, when given) move. The columns set are copied
+    onto the wishes; RETURNING gives what a FirstTime column holds now, in the same round trip."""
     changes = {**entering(to, now), **values}
-    by_id = {wish.id: wish for wish in wishes}
-    named = _WISHES.c.id == wishes[0].id if len(by_id) == 1 else _WISHES.c.id.in_(list(by_id))
+    first_times = tuple(name for name, value in changes.items() if isinstance(value, FirstTime))
+    claimer = "any" if seen_claimer is _ANY_CLAIMER else "none" if seen_claimer is None else "seen"
+    many = len(wishes) > 1
+    params = {name: value for name, value in changes.items() if name not in first_times}
+    params.update({f"first_{name}": changes[name].value for name in first_times}, seen_status=seen_status)
+    if claimer == "seen":
+        params["seen_claimer"] = seen_claimer
+    if many:
+        params["wish_ids"] = [wish.id for wish in wishes]
+    else:
+        params["wish_id"] = wishes[0].id
     db.session.flush()  # what the ORM's UPDATE did first: a change made earlier goes before this one
-    rows = db.session.execute(
-        update(_WISHES)
-        .where(named, *where)
-        .values(changes)
-        .returning(_WISHES.c.id, *(_WISHES.c[name] for name in changes))
-    )
+    by_id = {wish.id: wish for wish in wishes}
     moved = []
-    for wish_id, *new in rows:
+    for wish_id, *kept in db.session.execute(_update_statement(many, claimer, first_times), params):
         wish = by_id[wish_id]
-        for name, value in zip(changes, new, strict=True):
+        for name, value in changes.items():
+            if name not in first_times:
+                set_committed_value(wish, name, value)
+        for name, value in zip(first_times, kept, strict=True):
             set_committed_value(wish, name, value)
         if "claimer_id" in changes:
             db.session.expire(wish, ["claimer"])  # the person of the old claimer_id, if it was loaded
         moved.append(wish)
     return moved
+
+
+@functools.cache
+def _update_statement(many: bool, claimer: str, first_times: tuple[str, ...]):
+    """``_update``'s statement for one shape, built once: building and caching a statement
+    anew costs more than running it. The columns set plainly come from the parameters' names
+    (SQLAlchemy compiles a statement once per set of names)."""
+    columns = _WISHES.c
+    where = [columns.id.in_(bindparam("wish_ids", expanding=True)) if many else columns.id == bindparam("wish_id")]
+    where.append(columns.status == bindparam("seen_status"))
+    if claimer == "none":
+        where.append(columns.claimer_id.is_(None))
+    elif claimer == "seen":
+        where.append(columns.claimer_id == bindparam("seen_claimer"))
+    first = {
+        name: func.coalesce(columns[name], bindparam(f"first_{name}", type_=columns[name].type)) for name in first_times
+    }
+    statement = update(_WISHES).where(*where).returning(columns.id, *(columns[name] for name in first_times))
+    return statement.values(first) if first else statement
 
 
 def _record(
@@ -384,7 +421,7 @@ def _record(
         "note": note,
         "created_at": clock.now(),
     }
-    event_id = db.session.execute(insert(_EVENTS).values(values).returning(_EVENTS.c.id)).scalar_one()
+    event_id = db.session.execute(_INSERT_EVENT, values).scalar_one()
     notify_wish_event(wish, Event(id=event_id, **values))
 
 
@@ -397,8 +434,8 @@ def _first_opening(now) -> dict:
     """The columns of a wish entering the pool: the first entry and its response deadline
     stay when it comes back (after a return to review), so the response rate counts one."""
     return {
-        "opened_at": func.coalesce(_WISHES.c.opened_at, now),
-        "response_due_at": func.coalesce(_WISHES.c.response_due_at, _response_due(now)),
+        "opened_at": FirstTime(now),
+        "response_due_at": FirstTime(_response_due(now)),
     }
 
 
