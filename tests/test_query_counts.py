@@ -26,7 +26,7 @@ PINNED = {
     "GET /wishes/{id}": (3, 3),
     "GET /notifications": (2, 2),
     "GET /me": (3, 3),
-    "POST /wishes": (10, 10),
+    "POST /wishes": (9, 9),
     "POST review": (7, 7),
     "POST claim": (7, 7),
     "POST assign": (10, 10),

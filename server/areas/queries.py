@@ -1,18 +1,25 @@
+from dataclasses import dataclass
 from urllib.parse import unquote
 
 from flask import current_app
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
-from server.areas.models import Area, GridCode, path_ids
+from server.areas.models import Area, GridCode
 from server.core.errors import NotFound, Unprocessable
 from server.core.extensions import db
+
+_AREAS = Area.__table__
 
 
 def get_area(area_id: int) -> Area:
     area = db.session.get(Area, area_id)
     if area is None:
-        raise NotFound("未找到该区域", details={"area_id": area_id})
+        raise _not_found(area_id)
     return area
+
+
+def _not_found(area_id: int) -> NotFound:
+    return NotFound("未找到该区域", details={"area_id": area_id})
 
 
 def list_children(parent_id: int | None) -> list[Area]:
@@ -32,17 +39,43 @@ def subtree_condition(path_column, area: Area):
     return path_column.like(bindparam(None, escaped + "%", literal_execute=True), escape="/")
 
 
-def review_required_for(grid: Area) -> bool:
-    """The nearest ancestor's switch wins; the setting applies when none is set."""
-    ancestor_ids = path_ids(grid.path)
-    overrides = db.session.execute(
-        select(Area.id, Area.review_required).where(Area.id.in_(ancestor_ids), Area.review_required.is_not(None))
-    ).all()
-    if overrides:
-        by_id = dict(overrides)
-        nearest = max(by_id, key=ancestor_ids.index)
-        return by_id[nearest]
-    return current_app.config["REVIEW_REQUIRED"]
+@dataclass(frozen=True)
+class ReviewedArea:
+    """What posting in an area reads of it: where it is, and whether its wishes wait for review."""
+
+    id: int
+    level: str
+    path: str
+    review_required: bool
+
+
+def _nearest_review_switch():
+    """The review switch of the nearest node at or above the area of the outer query that has
+    one set (ancestors are the nodes whose path is a prefix of its path)."""
+    ancestor = _AREAS.alias("ancestor")
+    return (
+        select(ancestor.c.review_required)
+        .where(ancestor.c.review_required.is_not(None), _AREAS.c.path.startswith(ancestor.c.path))
+        .order_by(func.length(ancestor.c.path).desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+_REVIEWED_AREA = select(_AREAS.c.id, _AREAS.c.level, _AREAS.c.path, _nearest_review_switch()).where(
+    _AREAS.c.id == bindparam("area_id")
+)
+
+
+def reviewed_area(area_id: int) -> ReviewedArea:
+    """The area (404 as ``get_area``) with whether review is required there, in one statement:
+    the nearest ancestor's switch wins; the setting applies when none is set."""
+    row = db.session.execute(_REVIEWED_AREA, {"area_id": area_id}).first()
+    if row is None:
+        raise _not_found(area_id)
+    found_id, level, path, switch = row
+    required = current_app.config["REVIEW_REQUIRED"] if switch is None else switch
+    return ReviewedArea(found_id, level, path, required)
 
 
 def root_area() -> Area:

@@ -24,6 +24,9 @@ from server.notifications.queries import configured_templates
 
 _INBOX = Notification.__table__
 _OUTBOX = OutboxMessage.__table__
+# Built once: building a statement costs more than running it.
+_INSERT_INBOX = insert(_INBOX).returning(_INBOX.c.user_id, _INBOX.c.id)
+_INSERT_OUTBOX = insert(_OUTBOX)
 
 # The inbox columns' lengths.
 TITLE_LIMIT = 32
@@ -97,7 +100,7 @@ def notify(
     # A list of rows is sent as one multi-row INSERT (SQLAlchemy's "insertmanyvalues"), whose
     # statement is compiled once per row count: an INSERT … VALUES of the rows themselves
     # would be compiled anew for every call.
-    written = db.session.execute(insert(_INBOX).returning(_INBOX.c.user_id, _INBOX.c.id), inbox)
+    written = db.session.execute(_INSERT_INBOX, inbox)
     ids = dict(written.all())  # by person, whatever order the rows come back in
 
     subscribe = current_app.config["WECHAT_SUBSCRIBE_TEMPLATES"]
@@ -119,7 +122,7 @@ def notify(
         if (spec := subscribe.get(row["kind"]))
     ]
     if outbox:
-        db.session.execute(insert(_OUTBOX), outbox)
+        db.session.execute(_INSERT_OUTBOX, outbox)
     return [ids[row["user_id"]] for row in inbox]
 
 

@@ -7,12 +7,14 @@ no row lock outlives the statement. A request's hits on all the windows of its l
 upsert that answers their counts (``incr_all``, server/ratelimits/__init__.py).
 """
 
+import functools
 import hashlib
 from datetime import timedelta
 from typing import ClassVar
 
 from limits.storage import Storage
 from sqlalchemy import bindparam, case, delete, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.core import clock
@@ -35,6 +37,21 @@ def _stored_key(key: str) -> str:
 def _autocommit():
     """A connection of its own whose one statement commits by itself: no BEGIN, no COMMIT."""
     return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+@functools.cache
+def _hit_statement(dialect_name: str):
+    """``incr_all``'s upsert, built once per database: building it (the ``excluded`` row, the
+    CASEs) cost more than running it."""
+    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(_table)
+    expired = _table.c.expires_at <= bindparam("now", type_=_table.c.expires_at.type)
+    return insert.on_conflict_do_update(
+        index_elements=[_table.c.key],
+        set_={
+            "count": case((expired, insert.excluded.count), else_=_table.c.count + insert.excluded.count),
+            "expires_at": case((expired, insert.excluded.expires_at), else_=_table.c.expires_at),
+        },
+    ).returning(_table.c.key, _table.c.count)
 
 
 class DatabaseStorage(Storage):
@@ -77,18 +94,11 @@ class DatabaseStorage(Storage):
         window starts afresh, and the first window begun sweeps those that ended."""
         now = clock.now()
         rows = [
-            {"key": _stored_key(key), "count": 1, "expires_at": now + timedelta(seconds=expiry)} for key, expiry in keys
+            {"key": _stored_key(key), "count": 1, "expires_at": now + timedelta(seconds=expiry), "now": now}
+            for key, expiry in keys
         ]
         with _autocommit() as connection:
-            insert = conflict_insert(connection.dialect)(_table)
-            expired = _table.c.expires_at <= bindparam("now", now)
-            statement = insert.on_conflict_do_update(
-                index_elements=[_table.c.key],
-                set_={
-                    "count": case((expired, insert.excluded.count), else_=_table.c.count + insert.excluded.count),
-                    "expires_at": case((expired, insert.excluded.expires_at), else_=_table.c.expires_at),
-                },
-            ).returning(_table.c.key, _table.c.count)
+            statement = _hit_statement(connection.dialect.name)
             # A list of rows: one multi-row statement, compiled once (SQLAlchemy's insertmanyvalues).
             counts = dict(connection.execute(statement, rows).all())
             if 1 in counts.values():

@@ -1,4 +1,4 @@
-"""A small client for WeChat's server APIs over `requests`.
+"""A small client for WeChat's server APIs over urllib3.
 
 Every call has connect and read timeouts and checks ``errcode`` (WeChat answers most failures
 with HTTP 200); ``errmsg`` ends with a ``rid`` that WeChat support asks for, so it is logged.
@@ -11,10 +11,12 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
-import requests
+import urllib3
 from flask import current_app
-from urllib3.exceptions import NewConnectionError
+from requests.utils import get_environ_proxies
+from urllib3.exceptions import ConnectTimeoutError, HTTPError, MaxRetryError
 
 from server.wechat import tokens
 from server.wechat.errors import (
@@ -29,11 +31,12 @@ from server.wechat.errors import (
 
 log = logging.getLogger(__name__)
 
-_http = requests.Session()
-# requests would read the proxy and CA settings from every variable of the environment on each
-# call (a third of a content check's CPU); they are read once per API base instead (_environment).
-# A ~/.netrc is not consulted: every call authenticates with its own parameters.
-_http.trust_env = False
+# No retries inside urllib3 (a connection that fails is raised, a read is never repeated), as
+# requests' adapter did: what is worth repeating is the caller's to decide (module docstring).
+_NO_RETRIES = urllib3.Retry(total=0, read=False, redirect=False)
+# Connections kept open per API base, as many as requests' pools kept: a gthread worker's
+# threads share them.
+_POOL_SIZE = 10
 
 
 @dataclass(frozen=True)
@@ -50,26 +53,28 @@ def _config(key: str):
 def _send(method: str, path: str, *, params=None, body=None, image: bool = False):
     """One HTTP exchange. Returns the JSON answer, or image bytes when ``image`` and WeChat sent one."""
     base = _config("WECHAT_API_BASE").rstrip("/")
-    url = base + path
-    timeout = (_config("WECHAT_CONNECT_TIMEOUT_SECONDS"), _config("WECHAT_READ_TIMEOUT_SECONDS"))
+    target = path + "?" + urlencode(params) if params else path
+    timeout = urllib3.Timeout(
+        connect=_config("WECHAT_CONNECT_TIMEOUT_SECONDS"), read=_config("WECHAT_READ_TIMEOUT_SECONDS")
+    )
     data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
     headers = {"Content-Type": "application/json; charset=utf-8"} if data is not None else {}
     try:
-        response = _http.request(
-            method, url, params=params, data=data, headers=headers, timeout=timeout, **_environment(base)
+        response = _pool(base).urlopen(
+            method, target, body=data, headers=headers, timeout=timeout, retries=_NO_RETRIES, redirect=False
         )
-    except requests.RequestException as exc:
-        log.warning("wechat %s unreachable: %s", path, exc.__class__.__name__)
+    except HTTPError as exc:
+        log.warning("wechat %s unreachable: %s", path, _failure_name(exc))
         failure = NotSent if _never_connected(exc) else NoAnswer
-        raise failure(-1, f"unreachable: {exc.__class__.__name__}") from exc
-    if image and response.ok and response.headers.get("Content-Type", "").startswith("image/"):
-        return response.content
+        raise failure(-1, f"unreachable: {_failure_name(exc)}") from exc
+    if image and response.status < 400 and response.headers.get("Content-Type", "").startswith("image/"):
+        return response.data
     try:
-        answer = response.json()
+        answer = json.loads(response.data)
     except ValueError:
         # Most likely a proxy's error page: what stood behind it may have done the work.
-        log.warning("wechat %s answered HTTP %s without JSON", path, response.status_code)
-        raise NoAnswer(-1, f"HTTP {response.status_code} without JSON") from None
+        log.warning("wechat %s answered HTTP %s without JSON", path, response.status)
+        raise NoAnswer(-1, f"HTTP {response.status} without JSON") from None
     errcode = answer.get("errcode", 0) if isinstance(answer, dict) else -1
     if errcode:
         errmsg = answer.get("errmsg", "")
@@ -81,20 +86,40 @@ def _send(method: str, path: str, *, params=None, body=None, image: bool = False
 
 
 @functools.cache
-def _environment(base: str) -> dict:
-    """What requests takes from the environment for ``base`` (HTTPS_PROXY, NO_PROXY, a CA bundle)."""
+def _pool(base: str):
+    """The connections to ``base``, made once per API base with what the environment says for
+    it (HTTPS_PROXY, NO_PROXY, a CA bundle): read per call, that was a third of a content
+    check's CPU. A ~/.netrc is not consulted: every call authenticates with its own parameters."""
     ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-    return {"proxies": requests.utils.get_environ_proxies(base), "verify": ca_bundle or True}
+    tls = {"ca_certs": ca_bundle} if ca_bundle and base.startswith("https:") else {}
+    proxy = get_environ_proxies(base).get(base.split(":", 1)[0])
+    if proxy:
+        return _Proxied(urllib3.ProxyManager(proxy, maxsize=_POOL_SIZE, **tls), base)
+    return urllib3.connection_from_url(base, maxsize=_POOL_SIZE, **tls)
 
 
-def _never_connected(exc: requests.RequestException) -> bool:
+@dataclass(frozen=True)
+class _Proxied:
+    """A proxy's connections, called like a pool of ``base``: a proxy takes the whole URL."""
+
+    manager: urllib3.ProxyManager
+    base: str
+
+    def urlopen(self, method: str, target: str, **options):
+        return self.manager.urlopen(method, self.base + target, **options)
+
+
+def _never_connected(exc: HTTPError) -> bool:
     """No connection was made, so nothing was sent: refused, no route, no such host, or the
-    connect timed out. Anything later (a read timeout, a connection dropped mid-answer) may
-    have come after WeChat received the call."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None  # urllib3's MaxRetryError
-    return isinstance(exc, requests.ConnectionError) and isinstance(reason, NewConnectionError)
+    connect timed out (urllib3's connection errors are connect timeouts). Anything later (a
+    read timeout, a connection dropped mid-answer) may have come after WeChat received the call."""
+    reason = exc.reason if isinstance(exc, MaxRetryError) else exc
+    return isinstance(reason, ConnectTimeoutError)
+
+
+def _failure_name(exc: HTTPError) -> str:
+    reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason is not None else exc
+    return reason.__class__.__name__
 
 
 def _fetch_stable_token() -> tuple[str, int]:

@@ -13,18 +13,24 @@ check answer ``review`` or ``risky``.
 import argparse
 import contextlib
 import hashlib
+import io
 import json
+import logging
 import secrets
 import struct
+import sys
 import threading
 import time
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 import requests
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+log = logging.getLogger(__name__)
 
 TOKEN_PATHS = {
     "/wxa/msg_sec_check",
@@ -308,17 +314,89 @@ def tiny_png(seed: str) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
+class _KeepAliveHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive, as WeChat's servers keep a connection: werkzeug's development
+    server closes every connection after one answer, so each call paid a new connection and a
+    new thread on both sides. Enough of WSGI for the fake (bodies come with a Content-Length)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        path, _, query = self.path.partition("?")
+        host, port = self.server.server_address[:2]
+        environ = {
+            f"HTTP_{name.upper().replace('-', '_')}": value
+            for name, value in self.headers.items()
+            if name.lower() not in ("content-type", "content-length")
+        }
+        environ.update(
+            {
+                "REQUEST_METHOD": self.command,
+                "SCRIPT_NAME": "",
+                "PATH_INFO": unquote(path),
+                "QUERY_STRING": query,
+                "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                "CONTENT_LENGTH": str(length),
+                "SERVER_NAME": host,
+                "SERVER_PORT": str(port),
+                "SERVER_PROTOCOL": self.request_version,
+                "REMOTE_ADDR": self.client_address[0],
+                "wsgi.version": (1, 0),
+                "wsgi.url_scheme": "http",
+                "wsgi.input": io.BytesIO(body),
+                "wsgi.errors": sys.stderr,
+                "wsgi.multithread": True,
+                "wsgi.multiprocess": False,
+                "wsgi.run_once": False,
+            }
+        )
+        started = []
+        answer = b"".join(
+            self.server.app(environ, lambda status, headers, exc_info=None: started.append((status, headers)))
+        )
+        status, headers = started[-1]
+        code, _, reason = status.partition(" ")
+        self.send_response(int(code), reason)
+        for name, value in headers:
+            if name.lower() != "content-length":
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    do_GET = do_POST = _serve
+
+    def log_request(self, code="-", size="-") -> None:
+        log.debug("%s %s %s", self.command, self.path.partition("?")[0], code)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address, app):
+        super().__init__(address, _KeepAliveHandler)
+        self.app = app  # what each request calls (bench/slow_wechat.py wraps it)
+
+    def handle_error(self, request, client_address) -> None:
+        # A caller that gave up (its read timeout) has closed the connection: nothing to report.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class FakeWeChatServer:
     """The fake on a loopback port (a free one by default), served from a daemon thread."""
 
     def __init__(self, appid: str, secret: str, host: str = "127.0.0.1", port: int = 0, **options):
         self.app = FakeWeChat(appid, secret, **options)
-        self._server = make_server(host, port, self.app, threaded=True)
+        self._server = _Server((host, port), self.app)
         self._thread = threading.Thread(target=self._server.serve_forever, name="fake-wechat", daemon=True)
 
     @property
     def base_url(self) -> str:
-        return f"http://{self._server.host}:{self._server.port}"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> "FakeWeChatServer":
         self._thread.start()

@@ -15,7 +15,7 @@ from datetime import datetime
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area, path_ids
@@ -275,31 +275,34 @@ def _audience(audience: str, wish: Wish, event: Event) -> list[int | None]:
     raise ValueError(f"unknown audience {audience!r}")
 
 
+# Built once: building a statement costs more than running it.
+_GRANTS_ON = (
+    select(RoleGrant.user_id)
+    .where(RoleGrant.role == bindparam("role"), RoleGrant.area_id.in_(bindparam("area_ids", expanding=True)))
+    .distinct()
+    .order_by(RoleGrant.user_id)
+)
+_ADMIN_GRANTS_ON_COMMUNITY = (
+    select(RoleGrant.user_id)
+    .join(Area, Area.id == RoleGrant.area_id)
+    .where(
+        RoleGrant.role == "admin",
+        RoleGrant.area_id.in_(bindparam("area_ids", expanding=True)),
+        Area.level == "community",
+    )
+    .distinct()
+    .order_by(RoleGrant.user_id)
+)
+
+
 def _grid_worker_ids(wish: Wish) -> list[int]:
     """Holders of a grid worker grant on the wish's grid or a node above it."""
-    area_ids = path_ids(wish.area_path)
-    return list(
-        db.session.scalars(
-            select(RoleGrant.user_id)
-            .where(RoleGrant.role == "grid_worker", RoleGrant.area_id.in_(area_ids))
-            .distinct()
-            .order_by(RoleGrant.user_id)
-        )
-    )
+    return list(db.session.scalars(_GRANTS_ON, {"role": "grid_worker", "area_ids": path_ids(wish.area_path)}))
 
 
 def _community_admin_ids(wish: Wish) -> list[int]:
     """Holders of an admin grant on the community node above the wish's grid."""
-    area_ids = path_ids(wish.area_path)
-    return list(
-        db.session.scalars(
-            select(RoleGrant.user_id)
-            .join(Area, Area.id == RoleGrant.area_id)
-            .where(RoleGrant.role == "admin", RoleGrant.area_id.in_(area_ids), Area.level == "community")
-            .distinct()
-            .order_by(RoleGrant.user_id)
-        )
-    )
+    return list(db.session.scalars(_ADMIN_GRANTS_ON_COMMUNITY, {"area_ids": path_ids(wish.area_path)}))
 
 
 def _context(wish: Wish, event: Event, needed: set[str]) -> dict:

@@ -6,14 +6,18 @@ side effects in the same transaction. Functions flush; the request or job commit
 """
 
 import contextlib
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
 from server.accounts.models import User
-from server.areas.queries import get_area, review_required_for
+from server.areas.queries import reviewed_area
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
@@ -25,7 +29,14 @@ from server.wishes.models import Wish, WishEvent
 from server.wishes.notifications import Event, notify_wish_event
 from server.wishes.photos import attach_photos, wishes_using
 
+_WISHES = Wish.__table__
 _EVENTS = WishEvent.__table__
+# Statements run on every state change are built once: building one costs more than running it.
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_WISH = insert(_WISHES).returning(_WISHES.c.id)
+_NUMBER_WISH = update(_WISHES).where(_WISHES.c.id == bindparam("wish_id")).values(number=bindparam("number"))
+# A new wish's columns before posting fills them: all of them, so the wish needs no read afterwards.
+_NOTHING_YET = {column.key: None for column in _WISHES.c if column.key not in ("id", "number")}
 
 # The timeline note of a wish sent back to review because one of its photos failed the check.
 PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
@@ -65,8 +76,12 @@ def get_wish_to_act_on(user: User, wish_id: int) -> Wish:
     return _get(wish_id, user, permissions.may_address)
 
 
+# Built once: session.get builds and cache-keys its SELECT on every call.
+_WISH_BY_ID = select(Wish).where(Wish.id == bindparam("wish_id"))
+
+
 def _get(wish_id: int, user: User, allowed) -> Wish:
-    wish = db.session.get(Wish, wish_id)
+    wish = db.session.execute(_WISH_BY_ID, {"wish_id": wish_id}).scalar()
     if wish is None or not allowed(user, wish):
         raise NotFound("未找到该心愿", details={"wish_id": wish_id})
     return wish
@@ -76,29 +91,34 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
     grid_id = grid_id or owner.home_grid_id
     if grid_id is None:
         raise Unprocessable("请先绑定所在网格", details={"grid_id": ["请先绑定所在网格或指定 grid_id"]})
-    grid = get_area(grid_id)
+    grid = reviewed_area(grid_id)
     if grid.level != "grid":
         raise Unprocessable(details={"grid_id": ["必须是网格"]})
     shown_at_once = moderation.check(
         owner, moderation.SCENE_FORUM, title=fields.get("title"), description=fields.get("description")
     )
     now = clock.now()
-    status = "pending_review" if review_required_for(grid) or not shown_at_once else "open"
-    wish = Wish(
-        owner_id=owner.id,
-        grid_id=grid.id,
-        area_path=grid.path,
-        status=status,
-        created_at=now,
-        status_since=now,
+    status = "pending_review" if grid.review_required or not shown_at_once else "open"
+    values = {
+        **_NOTHING_YET,
+        "owner_id": owner.id,
+        "grid_id": grid.id,
+        "area_path": grid.path,
+        "status": status,
+        "created_at": now,
+        "updated_at": now,
+        "status_since": now,
+        "photos": [],
+        "fulfil_photos": [],
         **fields,
-    )
+    }
     if status == "open":
-        _mark_opened(wish, now)
-    db.session.add(wish)
-    db.session.flush()
+        values.update(opened_at=now, response_due_at=_response_due(now))
+    wish_id = db.session.execute(_INSERT_WISH, values).scalar_one()
+    number = f"{clock.to_shanghai(now):%Y%m%d}{wish_id:06d}"
+    db.session.execute(_NUMBER_WISH, {"wish_id": wish_id, "number": number})
+    wish = _as_loaded(Wish(id=wish_id, number=number, **values))
     attach_photos(owner, wish, fields.get("photos"))
-    wish.number = f"{clock.to_shanghai(now):%Y%m%d}{wish.id:06d}"
     _record(wish, owner, "post", None, status)
     return wish
 
@@ -224,7 +244,7 @@ def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
     """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer
     (the ledger source names the claim, so a later claim of the same wish counts again)."""
     claims = {wish.id: (wish.claimer_id, wish.claimed_at) for wish in wishes}
-    released = _move_all(list(claims), "claimed", "open", now, **BACK_IN_POOL)
+    released = _move_all(wishes, "claimed", "open", now, **BACK_IN_POOL)
     penalty = -current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
     for wish in released:
         claimer_id, claimed_at = claims[wish.id]
@@ -237,7 +257,7 @@ def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
 def confirm_silent(wishes: list[Wish], now: datetime) -> list[Wish]:
     """The confirm-window job: fulfilled wishes the owner left silent are ``confirmed``
     without stars, so the claimer gets the base points only."""
-    confirmed = _move_all([wish.id for wish in wishes], "fulfilled", "confirmed", now, confirmed_at=now)
+    confirmed = _move_all(wishes, "fulfilled", "confirmed", now, confirmed_at=now)
     for wish in confirmed:
         _record(wish, None, "confirm", "fulfilled", "confirmed", AUTO_CONFIRM_NOTE)
         _award_completion(wish)
@@ -291,7 +311,7 @@ def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
         note=None if claimer is actor else f"指派给 {claimer.nickname or claimer.id}",
         claimer_id=claimer.id,
         claimed_at=now,
-        first_claimed_at=func.coalesce(Wish.first_claimed_at, now),
+        first_claimed_at=FirstTime(now),
     )
 
 
@@ -321,8 +341,7 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     """
     seen_status, seen_claimer = wish.status, wish.claimer_id
     _ensure_state(wish, from_states)
-    claimer_matches = Wish.claimer_id.is_(None) if seen_claimer is None else Wish.claimer_id == seen_claimer
-    moved = _update(clock.now(), to, values, Wish.id == wish.id, Wish.status == seen_status, claimer_matches)
+    moved = _update([wish], clock.now(), to, values, seen_status=seen_status, seen_claimer=seen_claimer)
     if not moved:
         db.session.refresh(wish)
         raise InvalidState(wish.status)
@@ -331,26 +350,73 @@ def _transition(wish: Wish, actor: User | None, action: str, from_states: set, t
     return wish
 
 
-def _move_all(ids: list[int], from_status: str, to: str, now: datetime, **values) -> list[Wish]:
-    """The set-based twin of ``_transition`` for rows a sweep has locked: those of ``ids``
+def _move_all(wishes: list[Wish], from_status: str, to: str, now: datetime, **values) -> list[Wish]:
+    """The set-based twin of ``_transition`` for rows a sweep has locked: those of ``wishes``
     still in ``from_status`` move, in id order."""
-    if not ids:
+    if not wishes:
         return []
-    return sorted(_update(now, to, values, Wish.id.in_(ids), Wish.status == from_status), key=lambda wish: wish.id)
+    return sorted(_update(wishes, now, to, values, seen_status=from_status), key=lambda wish: wish.id)
 
 
-def _update(now: datetime, to: str, values: dict, *where) -> list[Wish]:
-    """The one UPDATE every state change of a wish goes through. RETURNING loads the new rows
-    into the session's wishes in the same round trip."""
-    return list(
-        db.session.scalars(
-            update(Wish)
-            .where(*where)
-            .values(**entering(to, now), **values)
-            .returning(Wish)
-            .execution_options(synchronize_session=False, populate_existing=True)
-        )
-    )
+@dataclass(frozen=True)
+class FirstTime:
+    """A value a wish's column takes only if it has none yet (a first opening, a first claim)."""
+
+    value: object
+
+
+_ANY_CLAIMER = object()
+
+
+def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *, seen_status, seen_claimer=_ANY_CLAIMER):
+    """The one UPDATE every state change of a wish goes through: those of ``wishes`` still in
+    ``seen_status`` (and with ``seen_claimer``, when given) move. The columns set are copied
+    onto the wishes; RETURNING gives what a FirstTime column holds now, in the same round trip."""
+    changes = {**entering(to, now), **values}
+    first_times = tuple(name for name, value in changes.items() if isinstance(value, FirstTime))
+    claimer = "any" if seen_claimer is _ANY_CLAIMER else "none" if seen_claimer is None else "seen"
+    many = len(wishes) > 1
+    params = {name: value for name, value in changes.items() if name not in first_times}
+    params.update({f"first_{name}": changes[name].value for name in first_times}, seen_status=seen_status)
+    if claimer == "seen":
+        params["seen_claimer"] = seen_claimer
+    if many:
+        params["wish_ids"] = [wish.id for wish in wishes]
+    else:
+        params["wish_id"] = wishes[0].id
+    db.session.flush()  # what the ORM's UPDATE did first: a change made earlier goes before this one
+    by_id = {wish.id: wish for wish in wishes}
+    moved = []
+    for wish_id, *kept in db.session.execute(_update_statement(many, claimer, first_times), params):
+        wish = by_id[wish_id]
+        for name, value in changes.items():
+            if name not in first_times:
+                set_committed_value(wish, name, value)
+        for name, value in zip(first_times, kept, strict=True):
+            set_committed_value(wish, name, value)
+        if "claimer_id" in changes:
+            db.session.expire(wish, ["claimer"])  # the person of the old claimer_id, if it was loaded
+        moved.append(wish)
+    return moved
+
+
+@functools.cache
+def _update_statement(many: bool, claimer: str, first_times: tuple[str, ...]):
+    """``_update``'s statement for one shape, built once: building and caching a statement
+    anew costs more than running it. The columns set plainly come from the parameters' names
+    (SQLAlchemy compiles a statement once per set of names)."""
+    columns = _WISHES.c
+    where = [columns.id.in_(bindparam("wish_ids", expanding=True)) if many else columns.id == bindparam("wish_id")]
+    where.append(columns.status == bindparam("seen_status"))
+    if claimer == "none":
+        where.append(columns.claimer_id.is_(None))
+    elif claimer == "seen":
+        where.append(columns.claimer_id == bindparam("seen_claimer"))
+    first = {
+        name: func.coalesce(columns[name], bindparam(f"first_{name}", type_=columns[name].type)) for name in first_times
+    }
+    statement = update(_WISHES).where(*where).returning(columns.id, *(columns[name] for name in first_times))
+    return statement.values(first) if first else statement
 
 
 def _record(
@@ -369,21 +435,24 @@ def _record(
         "note": note,
         "created_at": clock.now(),
     }
-    event_id = db.session.execute(insert(_EVENTS).values(values).returning(_EVENTS.c.id)).scalar_one()
+    event_id = db.session.execute(_INSERT_EVENT, values).scalar_one()
     notify_wish_event(wish, Event(id=event_id, **values))
 
 
-def _mark_opened(wish: Wish, now) -> None:
-    wish.opened_at = now
-    wish.response_due_at = _response_due(now)
+def _as_loaded(wish: Wish) -> Wish:
+    """``wish``, every column given, as the session would hold it had it read the row: the
+    ORM's INSERT (a unit-of-work flush) costs twice the Core statements that wrote it."""
+    make_transient_to_detached(wish)
+    db.session.add(wish)
+    return wish
 
 
 def _first_opening(now) -> dict:
     """The columns of a wish entering the pool: the first entry and its response deadline
     stay when it comes back (after a return to review), so the response rate counts one."""
     return {
-        "opened_at": func.coalesce(Wish.opened_at, now),
-        "response_due_at": func.coalesce(Wish.response_due_at, _response_due(now)),
+        "opened_at": FirstTime(now),
+        "response_due_at": FirstTime(_response_due(now)),
     }
 
 
