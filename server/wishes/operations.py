@@ -19,7 +19,7 @@ from server import moderation
 from server.accounts.models import User
 from server.areas.queries import reviewed_area
 from server.core import clock
-from server.core.errors import Forbidden, InvalidState, NotFound, Unprocessable
+from server.core.errors import Forbidden, InvalidState, Unprocessable
 from server.core.extensions import db
 from server.points.operations import award, award_all
 from server.uploads import operations as uploads
@@ -66,11 +66,6 @@ CLAIM_TIMEOUT_NOTE = "认领超时，系统自动释放"
 AUTO_CONFIRM_NOTE = "超过确认期限，系统自动确认"
 
 
-def get_visible_wish(user: User, wish_id: int) -> Wish:
-    """The wish to show ``user``; 404 for a wish they may not see (docs/wish-visibility.md)."""
-    return _get(wish_id, user, permissions.can_view)
-
-
 def get_wish_to_act_on(user: User, wish_id: int) -> Wish:
     """The wish an action of ``user`` names; 404 for one they could never have seen."""
     return _get(wish_id, user, permissions.may_address)
@@ -83,7 +78,7 @@ _WISH_BY_ID = select(Wish).where(Wish.id == bindparam("wish_id"))
 def _get(wish_id: int, user: User, allowed) -> Wish:
     wish = db.session.execute(_WISH_BY_ID, {"wish_id": wish_id}).scalar()
     if wish is None or not allowed(user, wish):
-        raise NotFound("未找到该心愿", details={"wish_id": wish_id})
+        raise permissions.not_found(wish_id)
     return wish
 
 

@@ -1,6 +1,7 @@
 """Who may act on a wish. Each check looks at roles and relationships; state is checked after."""
 
 from server.accounts.models import User
+from server.core.errors import NotFound
 from server.uploads.models import Upload
 from server.wishes.models import Wish
 
@@ -54,3 +55,8 @@ def can_view_photo(user: User, upload: Upload, wishes: list[Wish]) -> bool:
     if upload.hidden:
         return False
     return user.id == upload.owner_id or any(can_view(user, wish) for wish in wishes)
+
+
+def not_found(wish_id: int) -> NotFound:
+    """What a caller hears of a wish they may not see, and of one that does not exist: the same."""
+    return NotFound("未找到该心愿", details={"wish_id": wish_id})

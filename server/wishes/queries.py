@@ -10,7 +10,6 @@ from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
-from server.core.errors import NotFound
 from server.core.extensions import db, may_lag, read
 from server.core.paging import decode_cursor, page_of
 from server.wishes import permissions
@@ -143,7 +142,7 @@ def visible_wish(user: User, wish_id: int):
     (docs/wish-visibility.md). It may be a moment old (the read replica)."""
     row = read(_DETAIL, {"wish_id": wish_id}).first()
     if row is None or not permissions.can_view(user, row):
-        raise NotFound("未找到该心愿", details={"wish_id": wish_id})
+        raise permissions.not_found(wish_id)
     involved = permissions.is_involved(user, row)
     events = read(_TIMELINE, {"wish_id": wish_id}).all() if involved else []
     return row, events, involved
