@@ -1,5 +1,6 @@
 """Column types and statements that behave the same on SQLite and PostgreSQL."""
 
+import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, TypeDecorator
@@ -28,9 +29,9 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def conflict_insert(dialect):
+def conflict_insert(dialect_name: str):
     """The INSERT construct with ON CONFLICT clauses for this database (both dialects have them)."""
-    return postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+    return postgresql.insert if dialect_name == "postgresql" else sqlite.insert
 
 
 def insert_ignoring_duplicates(table, *, connection=None, **values) -> bool:
@@ -41,7 +42,12 @@ def insert_ignoring_duplicates(table, *, connection=None, **values) -> bool:
     """
     executor = connection if connection is not None else db.session
     dialect = connection.dialect if connection is not None else db.session.get_bind().dialect
-    insert = conflict_insert(dialect)(table).values(**values)
-    statement = insert.on_conflict_do_nothing().returning(*table.primary_key.columns)
-    # RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING.
-    return executor.execute(statement).first() is not None
+    return executor.execute(ignoring_duplicates(table, dialect.name), values).first() is not None
+
+
+@functools.cache
+def ignoring_duplicates(table, dialect_name: str):
+    """``table``'s INSERT … ON CONFLICT DO NOTHING RETURNING its key, built once per database
+    (building a statement costs more than running it); the rows come as parameters, one or
+    many. RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING."""
+    return conflict_insert(dialect_name)(table).on_conflict_do_nothing().returning(*table.primary_key.columns)

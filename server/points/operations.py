@@ -1,10 +1,9 @@
 from server.core import clock
-from server.core.dbtypes import conflict_insert
+from server.core.dbtypes import ignoring_duplicates
 from server.core.extensions import db
 from server.points.models import PointEntry
 
 _LEDGER = PointEntry.__table__
-_INSERT_NEW = {}  # database name -> INSERT … ON CONFLICT DO NOTHING RETURNING id, built once
 
 
 def award(user_id: int, delta: int, reason: str, source: str) -> bool:
@@ -20,13 +19,6 @@ def award_all(user_id: int, source: str, deltas: dict[str, int]) -> int:
         {"user_id": user_id, "delta": delta, "reason": reason, "source": source, "created_at": now}
         for reason, delta in deltas.items()
     ]
-    # Rows as parameters: one multi-row statement, compiled once. RETURNING, not rowcount:
-    # psycopg reports no row count for an INSERT … RETURNING.
-    return len(db.session.execute(_insert_new(db.session.get_bind().dialect), rows).all())
-
-
-def _insert_new(dialect):
-    if dialect.name not in _INSERT_NEW:
-        insert = conflict_insert(dialect)(_LEDGER).on_conflict_do_nothing()
-        _INSERT_NEW[dialect.name] = insert.returning(_LEDGER.c.id)
-    return _INSERT_NEW[dialect.name]
+    # Rows as parameters: one multi-row statement, compiled once.
+    statement = ignoring_duplicates(_LEDGER, db.session.get_bind().dialect.name)
+    return len(db.session.execute(statement, rows).all())

@@ -14,7 +14,6 @@ from typing import ClassVar
 
 from limits.storage import Storage
 from sqlalchemy import bindparam, case, delete, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.core import clock
@@ -43,7 +42,7 @@ def _autocommit():
 def _hit_statement(dialect_name: str):
     """``incr_all``'s upsert, built once per database: building it (the ``excluded`` row, the
     CASEs) cost more than running it."""
-    insert = (postgresql.insert if dialect_name == "postgresql" else sqlite.insert)(_table)
+    insert = conflict_insert(dialect_name)(_table)
     expired = _table.c.expires_at <= bindparam("now", type_=_table.c.expires_at.type)
     return insert.on_conflict_do_update(
         index_elements=[_table.c.key],
@@ -72,7 +71,7 @@ class DatabaseStorage(Storage):
         expired = _table.c.expires_at <= now
         with db.engine.begin() as connection:
             statement = (
-                conflict_insert(connection.dialect)(_table)
+                conflict_insert(connection.dialect.name)(_table)
                 .values(key=_stored_key(key), count=amount, expires_at=window_end)
                 .on_conflict_do_update(
                     index_elements=[_table.c.key],
