@@ -370,24 +370,18 @@ def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *, seen_st
     changes = {**entering(to, now), **values}
     first_times = tuple(name for name, value in changes.items() if isinstance(value, FirstTime))
     claimer = "any" if seen_claimer is _ANY_CLAIMER else "none" if seen_claimer is None else "seen"
-    many = len(wishes) > 1
     params = {name: value for name, value in changes.items() if name not in first_times}
     params.update({f"first_{name}": changes[name].value for name in first_times}, seen_status=seen_status)
     if claimer == "seen":
         params["seen_claimer"] = seen_claimer
-    if many:
-        params["wish_ids"] = [wish.id for wish in wishes]
-    else:
-        params["wish_id"] = wishes[0].id
+    params["wish_ids"] = [wish.id for wish in wishes]
     db.session.flush()  # what the ORM's UPDATE did first: a change made earlier goes before this one
     by_id = {wish.id: wish for wish in wishes}
     moved = []
-    for wish_id, *kept in db.session.execute(_update_statement(many, claimer, first_times), params):
+    for wish_id, *kept in db.session.execute(_update_statement(claimer, first_times), params):
         wish = by_id[wish_id]
-        for name, value in changes.items():
-            if name not in first_times:
-                set_committed_value(wish, name, value)
-        for name, value in zip(first_times, kept, strict=True):
+        # The columns set, with what each FirstTime column holds now in place of its FirstTime.
+        for name, value in {**changes, **dict(zip(first_times, kept, strict=True))}.items():
             set_committed_value(wish, name, value)
         if "claimer_id" in changes:
             db.session.expire(wish, ["claimer"])  # the person of the old claimer_id, if it was loaded
@@ -396,13 +390,12 @@ def _update(wishes: list[Wish], now: datetime, to: str, values: dict, *, seen_st
 
 
 @functools.cache
-def _update_statement(many: bool, claimer: str, first_times: tuple[str, ...]):
+def _update_statement(claimer: str, first_times: tuple[str, ...]):
     """``_update``'s statement for one shape, built once: building and caching a statement
     anew costs more than running it. The columns set plainly come from the parameters' names
     (SQLAlchemy compiles a statement once per set of names)."""
     columns = _WISHES.c
-    where = [columns.id.in_(bindparam("wish_ids", expanding=True)) if many else columns.id == bindparam("wish_id")]
-    where.append(columns.status == bindparam("seen_status"))
+    where = [columns.id.in_(bindparam("wish_ids", expanding=True)), columns.status == bindparam("seen_status")]
     if claimer == "none":
         where.append(columns.claimer_id.is_(None))
     elif claimer == "seen":
