@@ -82,11 +82,11 @@ def list_wishes(
     return page_of(rows, limit)
 
 
+# Whose wishes, where the condition is the same for every caller ("visible" is built per caller).
 _WHOSE = {
-    "pool": lambda: in_pool(),
+    "pool": in_pool,
     "posted": lambda: _WISHES.c.owner_id == bindparam("user_id"),
     "claimed": lambda: _WISHES.c.claimer_id == bindparam("user_id"),
-    "visible": None,
 }
 _FILTERS = {
     "status": lambda: _WISHES.c.status == bindparam("status"),
@@ -101,7 +101,7 @@ def _list_statement(whose: str, *filters: str):
     """The list's statement for one shape of request (whose wishes, which filters are given,
     not their values): built once, its values bound at each execution."""
     query = may_lag(select(*LIST_COLUMNS))
-    if _WHOSE[whose] is not None:
+    if whose in _WHOSE:
         query = query.where(_WHOSE[whose]())
     for name in filters:
         query = query.where(_FILTERS[name]())
