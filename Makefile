@@ -15,7 +15,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 run: $(BIN)/.installed
 	PORT=$(PORT) $(BIN)/python -m server.entrypoints.devserver
 
-# Production serving: gunicorn workers and the scheduler process (server/entrypoints/serve.py). Needs the
+# Production serving: the web server (granian) and the scheduler process (server/entrypoints/serve.py). Needs the
 # production settings in the environment (README, "Production"); MICROWISH_ENV=development
 # make serve tries it locally with the development defaults.
 serve: $(BIN)/.installed
@@ -40,7 +40,7 @@ clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache
 
 # Benchmarks print their figures; they are never part of `make test`. bench.http serves the app
-# with gunicorn on a private PostgreSQL cluster, loads it with wrk (the minimal Flask ceiling, the
+# with granian on a private PostgreSQL cluster, loads it with wrk (the minimal Flask ceiling, the
 # product's /livez, the fresh feed, the write mix and the peak mix in interleaved rounds) and runs
 # the sweep benchmark (about 15 minutes; BENCH_QUICK=1 for a short check, BENCH_SECONDS per figure,
 # BENCH_ROUNDS, BENCH_TOTAL wishes). BENCH_SERVERS=1 compares WSGI servers on the peak mix instead

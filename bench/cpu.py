@@ -1,7 +1,7 @@
 """CPU time each part of the system spends during a figure: what limits it, measured.
 
 Every process here shares the machine's cores, so a request's cost is the CPU it takes from
-all of them: the app (gunicorn master and workers, Python), PostgreSQL (the cluster's
+all of them: the app (the web server's main process and workers), PostgreSQL (the cluster's
 processes), the fake WeChat (a Python server standing in for WeChat's content check), and
 wrk itself. Read from /proc (Linux): user + system time of each process tree.
 """

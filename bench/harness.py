@@ -102,10 +102,6 @@ def child(command: list[str], env: dict, log_path: Path, ready_url: str):
             process.wait()
 
 
-def gunicorn(app: str = "server.app:create_app()") -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "-c", "server/entrypoints/gunicorn_conf.py", app]
-
-
 def server_env(port: int, wechat_base: str, work: Path, access_log: Path, **settings) -> dict:
     """The product's environment under the bench (FLASK_<KEY> settings as JSON in ``settings``)."""
     env = {

@@ -5,8 +5,8 @@
 Needs DATABASE_URL (a scratch PostgreSQL database: its tables are dropped and created). Seeds
 a tree of many communities × grids, each grid with residents, party members and a grid worker
 (bench/seed.py; review on for half the communities), starts the fake WeChat and three
-gunicorn servers under the product's settings (server/entrypoints/gunicorn_conf.py, the same
-workers, threads and JSON access log for each):
+servers under the product's web server settings (granian, server/entrypoints/web_server.py: the
+same workers, threads and JSON access log for each):
 
 - the minimal Flask app (bench/minimal_app.py): the ceiling, the most a Flask app under these
   settings answers a second on this machine;
@@ -55,6 +55,8 @@ from sqlalchemy.engine import make_url
 from bench import accesslog, cpu, harness, scaling, seed
 from bench.harness import QUICK, ROOT, ROUNDS, SECONDS, child, wrk
 from server.core.extensions import db
+from server.entrypoints import web_server
+from server.entrypoints.web_server import command as serve
 from server.wishes.models import Wish
 
 TOTAL = int(os.environ.get("BENCH_TOTAL") or (100_000 if QUICK else 1_000_000))
@@ -64,7 +66,7 @@ SWEEP_ARGS = os.environ.get("BENCH_SWEEP_ARGS") or (
     "--total 20000 --overdue 1000,4000" if QUICK else "--total 500000 --overdue 1000,10000,100000"
 )
 PEAK = "peak"
-MINIMAL = "bench.minimal_app:create_app()"
+MINIMAL = "bench.minimal_app:create_app"
 
 
 def run_sweep(database_url: str) -> dict:
@@ -115,16 +117,16 @@ def main() -> None:
     fake_command = [sys.executable, "-m", "server.wechat.fake", "--port", str(fake_port)]
     with (
         child(fake_command, os.environ.copy(), work / "fake.log", fake_base + "/") as fake,
-        child(harness.gunicorn(MINIMAL), minimal_env, work / "minimal.log", minimal_base + "/livez") as minimal,
-        child(harness.gunicorn(), product_env, work / "product.log", base + "/livez") as product,
-        child(harness.gunicorn(), fresh_env, work / "fresh.log", fresh_base + "/livez") as fresh,
+        child(serve(MINIMAL, minimal_env), minimal_env, work / "minimal.log", minimal_base + "/livez") as minimal,
+        child(serve(web_server.APP, product_env), product_env, work / "product.log", base + "/livez") as product,
+        child(serve(web_server.APP, fresh_env), fresh_env, work / "fresh.log", fresh_base + "/livez") as fresh,
     ):
 
         def meter(server):
             return cpu.Meter({"app": server.pid, "postgres": postgres, "fake WeChat": fake.pid})
 
         workers = len(harness.worker_rss_mb(product.pid))
-        print(f"gunicorn: {workers} workers per server; wrk {SECONDS} s per figure", flush=True)
+        print(f"granian: {workers} workers per server; wrk {SECONDS} s per figure", flush=True)
         print(f"size at {seed.COMMUNITY_WISHES // 1000}k wishes (every read fresh, one connection)", flush=True)
         wrk(fresh_base, feed, BENCH_TOKEN=data.feed_token, seconds=2)  # warm-up
         figures["feed_small"] = wrk(fresh_base, feed, **single)

@@ -8,8 +8,11 @@ RECENT_SECONDS) under each candidate, four worker processes each:
 
 - gunicorn gthread (the default: 4 threads a worker), gunicorn sync, gunicorn gevent
   (GUNICORN_WORKER_CONNECTIONS greenlets a worker; psycopg 3 cooperates with gevent's
-  monkeypatching on its own since 3.1.14), all with server/entrypoints/gunicorn_conf.py;
-- granian (Rust, WSGI interface, 4 blocking threads a worker, its own access log).
+  monkeypatching on its own since 3.1.14), all with bench/gunicorn_conf.py;
+- granian (Rust, WSGI interface, 4 blocking threads a worker) as `make serve` runs it
+  (server/entrypoints/web_server.py).
+
+Every server has the app's JSON access log (server/core/accesslog.py).
 
 The fake WeChat answers every content check BENCH_WECHAT_DELAY seconds late (default 0.5;
 bench/slow_wechat.py), as WeChat does on a slow day: a sync worker is blocked for the whole
@@ -18,7 +21,7 @@ measuring every candidate's minimal app and peak mix in turn for BENCH_SECONDS. 
 candidate: the minimal app's req/s, the peak's req/s, its share of the same server's minimal
 app and of gthread's peak (medians of per-round ratios), wrk's p50/p99, failed requests, and
 CPU ms per peak request of everything serving it (app, PostgreSQL, fake WeChat).
-gevent and granian come from requirements-bench.txt (exact pins).
+gunicorn and gevent come from requirements-bench.txt (exact pins).
 """
 
 import contextlib
@@ -33,11 +36,12 @@ from pathlib import Path
 
 from bench import cpu, harness
 from bench.harness import ROUNDS, SECONDS, child, wrk
+from server.entrypoints import web_server
 
 WORKERS = "4"
 THREADS = "4"
 DELAY = float(os.environ.get("BENCH_WECHAT_DELAY") or 0.5)
-APPS = {"minimal": "bench.minimal_app:create_app", "product": "server.app:create_app"}
+APPS = {"minimal": "bench.minimal_app:create_app", "product": web_server.APP}
 
 
 @dataclass
@@ -45,30 +49,13 @@ class Candidate:
     name: str
     worker_class: str | None  # gunicorn's; None: granian
 
-    def command(self, target: str, port: int) -> list[str]:
+    def command(self, target: str, env: dict) -> list[str]:
         if self.worker_class is None:
-            return [
-                sys.executable,
-                "-m",
-                "granian",
-                "--interface",
-                "wsgi",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                WORKERS,
-                "--blocking-threads",
-                THREADS,
-                "--access-log",
-                "--factory",
-                target,
-            ]
-        return harness.gunicorn(f"{target}()")
+            return web_server.command(target, env)
+        return [sys.executable, "-m", "gunicorn", "-c", "bench/gunicorn_conf.py", f"{target}()"]
 
     def env(self, base_env: dict) -> dict:
-        env = {**base_env, "WEB_CONCURRENCY": WORKERS, "GUNICORN_THREADS": THREADS}
+        env = {**base_env, "WEB_CONCURRENCY": WORKERS, "WEB_THREADS": THREADS}
         if self.worker_class:
             env["GUNICORN_WORKER_CLASS"] = self.worker_class
         return env
@@ -102,7 +89,7 @@ def main() -> None:
                 port = harness.free_port()
                 env = candidate.env(harness.server_env(port, fake_base, work, work / f"{n}-{app_name}.access.log"))
                 base = f"http://127.0.0.1:{port}"
-                command = candidate.command(target, port)
+                command = candidate.command(target, env)
                 process = stack.enter_context(child(command, env, work / f"{n}-{app_name}.log", base + "/livez"))
                 servers[candidate.name, app_name] = (base, process)
         print(f"{len(CANDIDATES)} candidates up; content checks {DELAY} s; wrk {SECONDS} s per figure", flush=True)

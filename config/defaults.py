@@ -2,7 +2,7 @@
 
 SECRET_KEY = "dev-only-secret-key-change-me"
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
-# PostgreSQL connections, per process (server/app.py): a gunicorn worker keeps up to
+# PostgreSQL connections, per process (server/app.py): a web server worker keeps up to
 # DB_POOL_SIZE open and opens DB_MAX_OVERFLOW more under bursts; a request waits at most
 # DB_POOL_TIMEOUT_SECONDS for one (then 503). Every statement is cancelled after
 # DB_STATEMENT_TIMEOUT_MS, so one slow query cannot hold a worker or a lock for long.

@@ -1,4 +1,4 @@
-"""bench/accesslog.py: the per-kind figures `make bench` reads from gunicorn's JSON access log."""
+"""bench/accesslog.py: the per-kind figures `make bench` reads from the JSON access log (server/core/accesslog.py)."""
 
 import json
 
@@ -70,13 +70,10 @@ def test_tail_reads_only_lines_appended_since_and_keeps_a_partial_line(tmp_path)
 
 
 def test_a_reused_answer_is_named_in_the_request_environ_and_its_access_record():
-    from datetime import timedelta
-    from types import SimpleNamespace
-
     from flask import Flask, request
 
     from server.core import worker_cache
-    from server.entrypoints.gunicorn_conf import access_record
+    from server.core.accesslog import access_record
 
     kind = worker_cache.kind("bench-test", "wishes")
     cache = worker_cache.WorkerCache()
@@ -85,5 +82,5 @@ def test_a_reused_answer_is_named_in_the_request_environ_and_its_access_record()
         assert "microwish.reused" not in request.environ, "computed, not reused"
         assert cache.get(kind, "page", 5, lambda: b"other") == b"fresh"
         environ = request.environ
-    record = access_record(SimpleNamespace(status="200 OK", sent=5), environ, timedelta(milliseconds=3))
+    record = access_record(environ, {"status": "200 OK"}, 5, 0.003)
     assert record["reused"] == ["bench-test"]

@@ -1,4 +1,4 @@
-"""PostgreSQL connections as a gunicorn worker holds them: a pool of the configured size, and a
+"""PostgreSQL connections as a web server worker holds them: a pool of the configured size, and a
 statement timeout on every connection so one slow query cannot hold a worker."""
 
 import pytest

@@ -1,5 +1,5 @@
 """Reads a worker answers from what it read a moment ago (server/core/worker_cache.py): the open pool and
-who a token belongs to. A second app on the same database plays a second gunicorn worker."""
+who a token belongs to. A second app on the same database plays a second web server worker."""
 
 import pytest
 

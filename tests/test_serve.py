@@ -1,8 +1,8 @@
-"""`make serve`: gunicorn and the scheduler as two processes under server/entrypoints/serve.py, JSON
-access logs, and a SIGTERM that lets an in-flight request finish before both exit 0."""
+"""`make serve`: the web server (granian) and the scheduler as two processes under
+server/entrypoints/serve.py, JSON access logs, a worker that dies replaced, and a SIGTERM that lets
+an in-flight request finish before both exit 0."""
 
 import contextlib
-import importlib
 import json
 import os
 import re
@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from server.entrypoints import web_server
 from server.wechat.fake import FakeWeChatServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +71,7 @@ def serving(tmp_path):
     _wait_for(healthy, "/healthz")
     yield process, base, fake, log_path
     if process.poll() is None:
-        # SIGTERM, which the supervisor passes on; a SIGKILL would leave gunicorn and the
+        # SIGTERM, which the supervisor passes on; a SIGKILL would leave the web server and the
         # scheduler running after the suite, adopted by init.
         process.terminate()
         try:
@@ -85,14 +86,14 @@ def serving(tmp_path):
 
 
 def _logged_children(log_path: Path) -> list[int]:
-    match = re.search(r"serving: gunicorn pid (\d+), scheduler pid (\d+)", log_path.read_text())
+    match = re.search(r"serving: web pid (\d+), scheduler pid (\d+)", log_path.read_text())
     return [int(match[1]), int(match[2])] if match else []
 
 
 def _children(log_path: Path) -> dict:
-    match = re.search(r"serving: gunicorn pid (\d+), scheduler pid (\d+)", log_path.read_text())
+    match = re.search(r"serving: web pid (\d+), scheduler pid (\d+)", log_path.read_text())
     assert match, log_path.read_text()
-    return {"gunicorn": int(match[1]), "scheduler": int(match[2])}
+    return {"web": int(match[1]), "scheduler": int(match[2])}
 
 
 def _access_lines(log_path: Path) -> list[dict]:
@@ -143,14 +144,14 @@ def test_sigterm_lets_the_request_in_flight_finish_and_both_processes_exit_0(ser
     assert process.wait(timeout=30) == 0, log_path.read_text()
     # The scheduler exits 0, or -15 when SIGTERM came while it was still starting (before its
     # handler was in place: nothing in flight). A scheduler stuck on stop is killed: -9 fails.
-    assert re.search(r"stopped: gunicorn exit 0, scheduler exit (0|-15)$", log_path.read_text(), re.M)
+    assert re.search(r"stopped: web exit 0, scheduler exit (0|-15)$", log_path.read_text(), re.M)
     for pid in children.values():
         assert not Path(f"/proc/{pid}").exists()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{base}/healthz", timeout=2)
 
 
-def test_when_the_scheduler_dies_the_supervisor_stops_gunicorn_and_fails(serving):
+def test_when_the_scheduler_dies_the_supervisor_stops_the_web_server_and_fails(serving):
     process, _base, _fake, log_path = serving
     children = _children(log_path)
 
@@ -158,10 +159,10 @@ def test_when_the_scheduler_dies_the_supervisor_stops_gunicorn_and_fails(serving
 
     assert process.wait(timeout=30) != 0
     assert "scheduler exited with -9" in log_path.read_text()
-    assert not Path(f"/proc/{children['gunicorn']}").exists()
+    assert not Path(f"/proc/{children['web']}").exists()
 
 
-def test_a_supervisor_killed_outright_takes_gunicorn_and_the_scheduler_with_it(serving):
+def test_a_supervisor_killed_outright_takes_the_web_server_and_the_scheduler_with_it(serving):
     process, base, _fake, log_path = serving
     children = _children(log_path)
 
@@ -183,20 +184,55 @@ def _gone(pid: int) -> bool:
     return "\nState:\tZ" in status
 
 
+def test_a_web_worker_killed_outright_is_replaced_and_the_next_requests_are_answered(serving):
+    _process, base, _fake, log_path = serving
+    workers = _worker_pids(_children(log_path)["web"])
+    assert len(workers) == 2
+
+    os.kill(workers[0], signal.SIGKILL)
+
+    _wait_for(lambda: _gone(workers[0]), "the killed worker to go")
+    replaced = _wait_for(lambda: len(set(_worker_pids(_children(log_path)["web"])) - {workers[0]}) == 2, "a new worker")
+    assert replaced
+    for _ in range(6):  # both workers answer, whichever takes the connection
+        assert requests.get(f"{base}/healthz", timeout=5).status_code == 200
+
+
+def _worker_pids(server_pid: int) -> list[int]:
+    children = Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    return [int(pid) for pid in children if not _gone(int(pid))]
+
+
 @pytest.mark.parametrize(
-    ("env", "bind", "workers"),
+    ("env", "host", "port", "workers", "threads"),
     [
-        ({}, "127.0.0.1:5000", 2 * os.cpu_count()),
-        ({"PORT": "6123", "WEB_CONCURRENCY": "3"}, "127.0.0.1:6123", 3),
-        ({"BIND": "0.0.0.0:8000", "PORT": "6123"}, "0.0.0.0:8000", 2 * os.cpu_count()),
+        ({}, "127.0.0.1", "5000", str(2 * os.cpu_count()), "4"),
+        ({"PORT": "6123", "WEB_CONCURRENCY": "3", "WEB_THREADS": "8"}, "127.0.0.1", "6123", "3", "8"),
+        ({"BIND": "0.0.0.0:8000", "PORT": "6123"}, "0.0.0.0", "8000", str(2 * os.cpu_count()), "4"),
+        ({"BIND": "[::]:8000"}, "::", "8000", str(2 * os.cpu_count()), "4"),
     ],
 )
-def test_gunicorn_settings_come_from_bind_port_and_web_concurrency(monkeypatch, env, bind, workers):
-    for key in ("BIND", "PORT", "WEB_CONCURRENCY"):
-        monkeypatch.delenv(key, raising=False)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    conf = importlib.reload(importlib.import_module("server.entrypoints.gunicorn_conf"))
-    assert conf.bind == bind
-    assert conf.workers == workers
-    assert conf.worker_class == "gthread"
+def test_web_server_settings_come_from_bind_port_web_concurrency_and_web_threads(env, host, port, workers, threads):
+    args = web_server.command(environ=env)
+    assert _option(args, "--host") == host
+    assert _option(args, "--port") == port
+    assert _option(args, "--workers") == workers
+    assert _option(args, "--blocking-threads") == threads
+    assert args[-1] == "server.entrypoints.wsgi:create_app"
+    assert "--workers-lifetime" not in args
+
+
+def test_workers_are_recycled_only_when_asked_and_never_sooner_than_a_minute():
+    args = web_server.command(environ={"WORKERS_LIFETIME": "30", "WORKERS_MAX_RSS": "300"})
+    assert _option(args, "--workers-lifetime") == "60"
+    assert _option(args, "--workers-max-rss") == "300"
+
+
+@pytest.mark.parametrize("env", [{"WEB_CONCURRENCY": "two"}, {"BIND": "localhost"}, {"BIND": "host:port"}])
+def test_a_malformed_setting_stops_the_start_with_its_name(env):
+    with pytest.raises(SystemExit, match=next(iter(env))):
+        web_server.command(environ=env)
+
+
+def _option(args: list[str], name: str) -> str:
+    return args[args.index(name) + 1]

@@ -1,6 +1,6 @@
 """Answers a worker may reuse for a few seconds: the busiest reads without a database trip.
 
-Each process (gunicorn worker) keeps, per app, a small table for each kind of answer. An entry
+Each process (web server worker) keeps, per app, a small table for each kind of answer. An entry
 lives at most the seconds its caller gives, and a commit in this process that wrote any table
 a kind is read from empties that kind's table, so a person whose request this worker served
 reads their own write at once; another worker may answer from what it read up to those

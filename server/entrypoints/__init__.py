@@ -1,2 +1,2 @@
 """The ways a process starts: the CLI commands, the development server, production serving
-(gunicorn and the scheduler) and the demo data `make run` loads."""
+(the web server and the scheduler) and the demo data `make run` loads."""

@@ -1,14 +1,15 @@
-"""`make serve`: prepare the database, then run gunicorn and the scheduler side by side.
+"""`make serve`: prepare the database, then run the web server and the scheduler side by side.
 
 Two processes, not one: web workers never schedule jobs (server/jobs/scheduler.py), and a
 scheduler that crashes must not take the web workers down with it, nor the reverse without
-this supervisor noticing. SIGTERM or SIGINT is passed to both (gunicorn finishes in-flight
+this supervisor noticing. SIGTERM or SIGINT is passed to both (the web server finishes in-flight
 requests, the scheduler gives its lease back); when either exits on its own the other is
 stopped and the supervisor exits with a failure, so systemd or the container runtime
 restarts the pair.
 
 Settings come from the environment as for `make run` (MICROWISH_ENV, DATABASE_URL,
-FLASK_<KEY>); gunicorn's from server/entrypoints/gunicorn_conf.py (BIND, PORT, WEB_CONCURRENCY).
+FLASK_<KEY>); the web server's as server/entrypoints/web_server.py says (BIND, PORT,
+WEB_CONCURRENCY, WEB_THREADS, ACCESS_LOG).
 """
 
 import ctypes
@@ -18,7 +19,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
+
+from server.entrypoints import web_server
 
 log = logging.getLogger("micro-wish.serve")
 
@@ -26,10 +28,8 @@ FLASK = [sys.executable, "-m", "flask", "--app", "server.app:create_app"]
 # Schema before start: upgrade to the newest migration (refusing a database made before them).
 PREPARE_DATABASE = [*FLASK, "init-db"]
 SCHEDULER = [*FLASK, "scheduler"]
-GUNICORN_CONF = Path(__file__).with_name("gunicorn_conf.py")
-GUNICORN = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "server.app:create_app()"]
-# After SIGTERM, how long to wait for both before SIGKILL: gunicorn's graceful_timeout and a margin.
-STOP_WAIT_SECONDS = 30
+# After SIGTERM, how long to wait for both before SIGKILL: the web server's grace and a margin.
+STOP_WAIT_SECONDS = web_server.GRACEFUL_SECONDS + 10
 # Exit codes of a child stopped as asked: 0, or killed by our SIGTERM itself when it arrived
 # before the child had installed its handler (still starting: it had nothing in flight).
 CLEAN_STOP = (0, -signal.SIGTERM)
@@ -48,15 +48,15 @@ def main() -> int:
     def request_stop(signum, _frame):
         nonlocal stopping
         stopping = True
-        log.info("%s: stopping gunicorn and the scheduler", signal.Signals(signum).name)
+        log.info("%s: stopping the web server and the scheduler", signal.Signals(signum).name)
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     # Own process groups: Ctrl-C in a terminal reaches only this supervisor, which passes on
-    # SIGTERM (graceful) instead of the terminal's SIGINT (gunicorn's quick shutdown).
+    # SIGTERM to each child, once, instead of the terminal's SIGINT to every process of the group.
     stop_with_me = _stop_when_parent_dies(os.getpid())
     children = {
-        "gunicorn": subprocess.Popen(GUNICORN, process_group=0, preexec_fn=stop_with_me),
+        "web": subprocess.Popen(web_server.command(), process_group=0, preexec_fn=stop_with_me),
         "scheduler": subprocess.Popen(SCHEDULER, process_group=0, preexec_fn=stop_with_me),
     }
     log.info("serving: %s", ", ".join(f"{name} pid {child.pid}" for name, child in children.items()))
@@ -78,7 +78,7 @@ def _stop_when_parent_dies(supervisor_pid: int):
     """What each child runs before exec: on Linux, ask for SIGTERM when the supervisor dies.
 
     A supervisor killed with SIGKILL (an OOM kill, `kill -9` by hand) cannot pass anything on;
-    without this its gunicorn would keep the port and its scheduler the lease, and a restarted
+    without this its web server would keep the port and its scheduler the lease, and a restarted
     pair would fail to bind. Elsewhere there is no such call and the service manager's group
     kill has to do it."""
     if not sys.platform.startswith("linux"):

@@ -1,4 +1,4 @@
-"""The claim race as production runs it: 200 simultaneous claims spread over four gunicorn
+"""The claim race as production runs it: 200 simultaneous claims spread over four web server
 worker processes, each with its own connections to PostgreSQL. Exactly one wins."""
 
 import json
@@ -6,7 +6,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.accounts.tokens import issue_token
 from server.core.extensions import db
+from server.entrypoints import web_server
 from tests.conftest import act, post_wish
 from tests.fixtures.database import postgresql_only
 from tests.test_claim_race import _bearer, _fire_at_once, assert_one_claimer_won
@@ -26,7 +26,7 @@ pytestmark = [
         "SQLite has one writer, and a race between worker processes is the "
         "PostgreSQL deployment's (make test-postgres runs it)"
     ),
-    # gunicorn's workers read what the test wrote: it commits (tests/fixtures/database.py)
+    # The server's workers read what the test wrote: it commits (tests/fixtures/database.py)
     pytest.mark.commits,
 ]
 
@@ -36,8 +36,8 @@ WORKERS = 4
 
 
 @pytest.fixture
-def gunicorn(app, fake_wechat, tmp_path):
-    """gunicorn with four workers on the test database; data must be committed before use."""
+def served(app, fake_wechat, tmp_path):
+    """The web server of `make serve` with four workers on the test database; data must be committed before use."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -52,19 +52,19 @@ def gunicorn(app, fake_wechat, tmp_path):
         "ACCESS_LOG": str(tmp_path / "access.log"),
     }
     env.pop("BIND", None)
-    command = [sys.executable, "-m", "gunicorn", "-c", "server/entrypoints/gunicorn_conf.py", "server.app:create_app()"]
-    log = (tmp_path / "gunicorn.log").open("w")
+    command = web_server.command(environ=env)
+    log = (tmp_path / "server.log").open("w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
-        assert process.poll() is None, (tmp_path / "gunicorn.log").read_text()
+        assert process.poll() is None, (tmp_path / "server.log").read_text()
         try:
             if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
                 break
         except requests.RequestException:
             pass
-        assert time.monotonic() < deadline, "gunicorn did not answer /healthz"
+        assert time.monotonic() < deadline, "the web server did not answer /healthz"
         time.sleep(0.2)
     yield base, tmp_path / "access.log"
     process.send_signal(signal.SIGTERM)
@@ -76,7 +76,7 @@ def _party_member_tokens(app, grid_id: int, count: int) -> list[str]:
     with app.app_context():
         users = []
         for n in range(count):
-            user = User(openid=f"gunicorn-racer-{n}", nickname=f"racer-{n}", home_grid_id=grid_id)
+            user = User(openid=f"served-racer-{n}", nickname=f"racer-{n}", home_grid_id=grid_id)
             db.session.add(user)
             db.session.flush()
             grant_role(user, "party_member", grid_id)
@@ -85,8 +85,8 @@ def _party_member_tokens(app, grid_id: int, count: int) -> list[str]:
         return [issue_token(user) for user in users]
 
 
-def test_of_200_claims_across_four_gunicorn_workers_exactly_one_wins(app, world, gunicorn):
-    base, access_log = gunicorn
+def test_of_200_claims_across_four_web_server_workers_exactly_one_wins(app, world, served):
+    base, access_log = served
     wish = post_wish(world.resident)
     act(world.worker, wish["id"], "review", {"decision": "approve"})
     tokens = _party_member_tokens(app, world.grid.id, CLAIMERS)
