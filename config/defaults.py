@@ -68,6 +68,9 @@ POINTS_WISH_CONFIRMED = 10
 POINTS_FIVE_STAR_BONUS = 2
 # Taken from a claimer whose claim the claim_timeout job releases.
 POINTS_CLAIM_TIMEOUT_PENALTY = 2
+# Against farming the rankings: of the wishes one resident confirms for one party member in a
+# Shanghai month, this many earn points; the rest are recorded in the ledger with 0 points.
+POINTS_SAME_PAIR_MONTHLY_CAP = 2
 
 # WeChat. An empty WECHAT_API_BASE in development means "start the built-in fake".
 WECHAT_APPID = "wx-dev-appid"

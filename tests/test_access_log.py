@@ -1,6 +1,7 @@
 """server/core/accesslog.py: one JSON line per answer, whatever the answer, with what the server cannot see."""
 
 import json
+import os
 
 import pytest
 from flask import Flask, Response
@@ -27,9 +28,7 @@ def logged_app(tmp_path):
     path = tmp_path / "access.log"
     accesslog.install(app, str(path))
     yield app, path
-    for handler in accesslog.logger.handlers:
-        handler.close()
-    accesslog.logger.handlers.clear()
+    os.close(app.wsgi_app.fd)
 
 
 def _lines(path) -> list[dict]:

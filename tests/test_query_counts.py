@@ -32,9 +32,10 @@ PINNED = {
     "POST assign": (10, 10),
     "POST release": (7, 7),
     "POST fulfil": (7, 7),
-    "POST confirm": (8, 8),
+    # +2 since the monthly cap per resident and member: lock the member, count the pair's month.
+    "POST confirm": (10, 10),
     "POST dispute": (8, 8),
-    "POST resolve": (8, 8),
+    "POST resolve": (10, 10),
     "POST close": (7, 7),
     "POST cancel": (5, 5),
 }

@@ -11,6 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 class CookieSessionOnlyWhenSent(SecureCookieSessionInterface):
     def open_session(self, app, request):
-        if app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        # No Cookie header at all (every mini-program request): not even the cookies parsed.
+        if "HTTP_COOKIE" not in request.environ or app.config["SESSION_COOKIE_NAME"] not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)

@@ -449,8 +449,41 @@ def _response_due(now):
 
 
 def _award_completion(wish: Wish) -> None:
+    """The claimer's points for a confirmed wish, each entry at most once (the ledger's key).
+    Past POINTS_SAME_PAIR_MONTHLY_CAP confirmations between this resident and this member in
+    the month, the entries are still written, with 0 points: the record stays true and two
+    friends cannot farm the rankings."""
     config = current_app.config
     deltas = {"wish_confirmed": config["POINTS_WISH_CONFIRMED"]}
     if wish.stars == 5:
         deltas["five_star_bonus"] = config["POINTS_FIVE_STAR_BONUS"]
+    if _other_confirmations_of_pair_this_month(wish) >= config["POINTS_SAME_PAIR_MONTHLY_CAP"]:
+        deltas = dict.fromkeys(deltas, 0)
     award_all(wish.claimer_id, f"wish:{wish.id}", deltas)
+
+
+# FOR NO KEY UPDATE: it queues behind another confirmation's lock on the member but not
+# behind the KEY SHARE locks that inserting rows referring to them takes (FOR UPDATE
+# would, and two confirmations that each notified the member would deadlock).
+_LOCK_USER = (
+    select(User.__table__.c.id).where(User.__table__.c.id == bindparam("user_id")).with_for_update(key_share=True)
+)
+_PAIR_CONFIRMATIONS = select(func.count()).where(
+    _WISHES.c.owner_id == bindparam("owner_id"),
+    _WISHES.c.claimer_id == bindparam("claimer_id"),
+    _WISHES.c.confirmed_at >= bindparam("since"),
+    _WISHES.c.id != bindparam("wish_id"),
+)
+
+
+def _other_confirmations_of_pair_this_month(wish: Wish) -> int:
+    """The pair's other wishes confirmed in the Shanghai month of this confirmation.
+
+    The claimer's row is locked first (PostgreSQL; SQLite has one writer anyway), so two
+    confirmations for one member at once are counted one after the other: the second sees the
+    first, committed, instead of both seeing neither and both earning past the cap."""
+    confirmed_on = clock.to_shanghai(wish.confirmed_at or clock.now()).date()
+    since = clock.shanghai_day_start(confirmed_on.replace(day=1))
+    db.session.execute(_LOCK_USER, {"user_id": wish.claimer_id})
+    parameters = {"owner_id": wish.owner_id, "claimer_id": wish.claimer_id, "since": since, "wish_id": wish.id}
+    return db.session.execute(_PAIR_CONFIRMATIONS, parameters).scalar()
