@@ -215,7 +215,9 @@ class Blueprint(flask_smorest.Blueprint):
 
 
 def _json(data) -> bytes:
-    return current_app.json.response(data).get_data()
+    """The bytes Flask's ``jsonify`` would send (its JSON provider, then a newline), without
+    building the Response that jsonify builds around them."""
+    return current_app.json.dumps(data).encode() + b"\n"
 
 
 def _nested_deeper_than(body: bytes, limit: int) -> bool:
