@@ -101,20 +101,24 @@ def may_review(user: User, application: MembershipApplication) -> bool:
 
 
 def review(application: MembershipApplication, user: User, *, decision: str, reason: str | None = None):
+    """Approve (the applicant becomes a verified party member) or reject with a reason; the
+    applicant hears of it."""
     if not may_review(user, application):
         raise Forbidden("只有申请人所在网格的网格员或所在单位党组织书记可以审核")
     if decision == "reject" and not reason:
         raise Unprocessable("驳回时请填写原因", details={"reason": ["驳回时必填"]})
-    status = "approved" if decision == "approve" else "rejected"
-    now = clock.now()
-    params = {"application_id": application.id, "status": status, "reason": reason, "reviewer_id": user.id}
-    if db.session.execute(_DECIDE, {**params, "decided_at": now}).first() is None:
+    decided = {
+        "status": "approved" if decision == "approve" else "rejected",
+        "reason": reason,
+        "reviewer_id": user.id,
+        "decided_at": clock.now(),
+    }
+    if db.session.execute(_DECIDE, {"application_id": application.id, **decided}).first() is None:
         db.session.refresh(application)
         raise InvalidState(application.status, "该申请已审核")
-    for name, value in {**params, "decided_at": now}.items():
-        if name != "application_id":
-            set_committed_value(application, name, value)
-    if status == "approved":
+    for name, value in decided.items():
+        set_committed_value(application, name, value)
+    if application.status == "approved":
         _make_verified(application)
     notify_decided(application)
     return application
@@ -127,7 +131,7 @@ def _make_verified(application: MembershipApplication) -> None:
     unit = db.session.get(UnitOrganisation, application.work_unit_org_id) if application.work_unit_org_id else None
     profile = {"status": "verified", "branch": application.branch}
     if unit is not None:
-        profile["work_unit"] = unit.name[:64]
+        profile["work_unit"] = unit.name
     key = {"user_id": application.user_id, "role": "party_member", "area_id": application.grid_id}
     grant_table = RoleGrant.__table__
     db.session.execute(
