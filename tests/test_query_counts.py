@@ -291,7 +291,7 @@ PINNED.update(
     {
         "GET /party-memberships": (2, 2),
         "GET /me/party-membership": (2, 2),
-        "GET /unit-organisations": (3, 3),
+        "GET /unit-organisations": (2, 2),
         "GET /unit-organisations/figures": (2, 2),
         "GET /practical-matters": (2, 2),
     }

@@ -30,9 +30,11 @@ UNIT_ROW = (
 )
 
 
-def units(area: Area, *, kind: str | None, cursor: str | None, limit: int):
-    """A page of the units allocated to communities in ``area``'s subtree."""
-    query = may_lag(UNIT_ROW.where(subtree_condition(_UNITS.c.area_path, area)))
+def units(area: Area | None, *, kind: str | None, cursor: str | None, limit: int):
+    """A page of the units allocated to communities in ``area``'s subtree (None: anywhere)."""
+    query = may_lag(UNIT_ROW)
+    if area is not None:
+        query = query.where(subtree_condition(_UNITS.c.area_path, area))
     if kind is not None:
         query = query.where(_UNITS.c.kind == kind)
     return keyset_page(read, query, _UNITS.c.id, cursor=cursor, limit=limit)
