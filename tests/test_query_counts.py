@@ -10,6 +10,8 @@ counts do not depend on how fast the test runs. These tests commit, so that ever
 sent as in a served request (a read request's on the primary without a transaction).
 """
 
+import itertools
+
 import pytest
 
 from server.core.extensions import db
@@ -212,3 +214,105 @@ def test_a_transition_costs_the_same_however_long_the_wishs_timeline(world, wish
     assert (status, len(body["timeline"])) == (200, 9)
 
     assert len(many) == len(few), f"{len(few)} statements after 2 events, {len(many)} after 8:\n{many}"
+
+
+# -- party identity, unit organisations, practical matters (issue 13) --------------------------
+
+_SERIAL = itertools.count()
+
+
+def _units(app, world, factory, count):
+    from server.accounts.models import User
+    from server.units import operations as units
+
+    with app.app_context():
+        worker = db.session.get(User, world.user_id("worker"))
+        made = [
+            units.register_unit(
+                worker,
+                community_id=world.community.id,
+                name=f"单位{next(_SERIAL)}",
+                kind="office",
+                contact_name="联系人",
+                contact_phone="13900001111",
+            ).id
+            for _ in range(count)
+        ]
+        db.session.commit()
+    return made
+
+
+def _applications(app, world, factory, count):
+    from server.accounts.models import User
+    from server.party import operations as party
+
+    unit_id = _units(app, world, factory, 1)[0]
+    with app.app_context():
+        for _ in range(count):
+            applicant = db.session.get(User, factory.user(home_grid_id=world.grid.id))
+            party.apply(applicant, name="某某", branch="支部", work_unit_org_id=unit_id)
+            db.session.commit()
+
+
+def _decided_applications(app, world, factory, count):
+    """``count`` decided applications of the resident (each rejected, then applied again)."""
+    from server.accounts.models import User
+    from server.party import operations as party
+
+    with app.app_context():
+        for _ in range(count):
+            resident = db.session.get(User, world.user_id("resident"))
+            application = party.apply(resident, name="某某", branch="支部")
+            db.session.commit()
+            worker = db.session.get(User, world.user_id("worker"))
+            party.review(application, worker, decision="reject", reason="不符")
+            db.session.commit()
+
+
+def _matters(app, world, factory, count):
+    from server.accounts.models import User
+    from server.units import operations as units
+
+    with app.app_context():
+        worker = db.session.get(User, world.user_id("worker"))
+        for n in range(count):
+            units.create_matter(worker, community_id=world.community.id, title=f"实事{n}", description="内容")
+        db.session.commit()
+
+
+# (pin, who reads, path, how to add rows to it)
+ISSUE_13_LISTS = [
+    ("GET /party-memberships", "worker", "/api/v1/party-memberships", _applications),
+    ("GET /me/party-membership", "resident", "/api/v1/me/party-membership", _decided_applications),
+    ("GET /unit-organisations", "resident", "/api/v1/unit-organisations", _units),
+    ("GET /unit-organisations/figures", "worker", "/api/v1/unit-organisations/figures", _units),
+    ("GET /practical-matters", "resident", "/api/v1/practical-matters", _matters),
+]
+PINNED.update(
+    {
+        "GET /party-memberships": (2, 2),
+        "GET /me/party-membership": (2, 2),
+        "GET /unit-organisations": (2, 2),
+        "GET /unit-organisations/figures": (2, 2),
+        "GET /practical-matters": (2, 2),
+    }
+)
+
+
+@pytest.mark.parametrize(("pin", "reader", "path", "add"), ISSUE_13_LISTS, ids=[row[0] for row in ISSUE_13_LISTS])
+def test_each_issue_13_list_costs_the_same_for_20_rows_as_for_2(app, world, factory, counted, pin, reader, path, add):
+    api = world.clients[reader]
+    params = {} if path.startswith("/api/v1/me/") else {"limit": 20}  # a person's own history is not paged
+
+    def rows(body):
+        return len(body["history"] if "history" in body else body["items"])
+
+    add(app, world, factory, 2)
+    (status, body), few = counted(lambda: api.get(path, **params))
+    assert (status, rows(body)) == (200, 2), body
+    add(app, world, factory, 18)
+    (status, body), many = counted(lambda: api.get(path, **params))
+    assert (status, rows(body)) == (200, 20), body
+
+    assert len(many) == len(few), f"{len(few)} statements for 2 rows, {len(many)} for 20:\n{many}"
+    assert_pinned(app, pin, many)
