@@ -132,10 +132,11 @@ def test_the_per_unit_figures_count_the_members_their_fulfilled_wishes_and_point
                 f"/api/v1/party-memberships/{application['id']}/review", {"decision": "reject", "reason": "不符"}
             )
 
-    # doctor0: two confirmed (5 stars: 10 + 2 each) and one closed as completed; doctor1: one
-    # still claimed; teacher: one confirmed; plus 7 points by hand to doctor1.
+    # doctor0: two confirmed (5 stars: 10 + 2 each) and one closed as completed, for another
+    # resident (a third for one resident in a month would earn 0: the monthly cap per pair);
+    # doctor1: one still claimed; teacher: one confirmed; plus 7 points by hand to doctor1.
     factory.wishes(2, owner, "confirmed", worker_id=worker, member_id=doctors[0])
-    factory.wish(owner, "closed", worker_id=worker, member_id=doctors[0])
+    factory.wish(world.user_id("resident"), "closed", worker_id=worker, member_id=doctors[0])
     factory.wish(owner, "claimed", worker_id=worker, member_id=doctors[1])
     factory.wish(owner, "confirmed", worker_id=worker, member_id=teacher)
     with app.app_context():
