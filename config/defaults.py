@@ -68,6 +68,8 @@ POINTS_WISH_CONFIRMED = 10
 POINTS_FIVE_STAR_BONUS = 2
 # Taken from a claimer whose claim the claim_timeout job releases.
 POINTS_CLAIM_TIMEOUT_PENALTY = 2
+# Earned once by a party member whose year's pledge (承诺践诺) the grid worker marks kept.
+POINTS_PLEDGE_KEPT = 20
 
 # WeChat. An empty WECHAT_API_BASE in development means "start the built-in fake".
 WECHAT_APPID = "wx-dev-appid"

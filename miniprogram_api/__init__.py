@@ -1,7 +1,21 @@
 """The HTTP API the mini-program calls (DESIGN §4). Views parse, call one operation or
 query, and serialise; the rules live in `server/`."""
 
-from miniprogram_api import accounts, admin, areas, health, notifications, points, stats, uploads, wechat_push, wishes
+from miniprogram_api import (
+    accounts,
+    admin,
+    announcements,
+    areas,
+    health,
+    notifications,
+    pledges,
+    points,
+    posts,
+    stats,
+    uploads,
+    wechat_push,
+    wishes,
+)
 from miniprogram_api.fields import IdConverter, id_parameter_schema
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
@@ -11,6 +25,8 @@ BLUEPRINTS += (uploads.blp, uploads.media_blp, wechat_push.blp)
 BLUEPRINTS += (notifications.blp,)
 # Scheduled jobs in the console (issue 4).
 BLUEPRINTS += (admin.blp,)
+# Service posts, pledges and announcements (issue 13).
+BLUEPRINTS += (posts.blp, pledges.blp, announcements.blp)
 
 
 def register(app, api) -> None:

@@ -4,6 +4,8 @@ WECHAT_SUBSCRIBE_TEMPLATES against them and the API documents the kinds. Feature
 add their notifications module here, as they add their models to server/models.py."""
 
 from server.notifications import registry
+from server.pledges import notifications as pledges  # noqa: F401
+from server.posts import notifications as posts  # noqa: F401
 from server.wishes import notifications as wishes  # noqa: F401
 
 KINDS = registry.kinds()
