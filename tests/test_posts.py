@@ -5,11 +5,18 @@ import pytest
 
 from tests.conftest import login
 
-POST = {"kind": "sanitation", "title": "楼院环境卫生岗", "duties": "每周两次清理楼道杂物，劝导垃圾分类。", "capacity": 2}
+POST = {
+    "kind": "sanitation",
+    "title": "楼院环境卫生岗",
+    "duties": "每周两次清理楼道杂物，劝导垃圾分类。",
+    "capacity": 2,
+}
 
 
 def _create(world, **overrides):
-    status, body = world.community_admin.post("/api/v1/posts", {"community_id": world.community.id, **POST, **overrides})
+    status, body = world.community_admin.post(
+        "/api/v1/posts", {"community_id": world.community.id, **POST, **overrides}
+    )
     assert status == 201, body
     return body
 
@@ -71,7 +78,9 @@ def test_only_verified_party_members_take_a_post(world, who):
 
 
 def test_a_member_living_in_another_community_cannot_take_its_post(world, factory, client):
-    factory.user("jiefang_member", home_grid_id=world.other_community_grid.id, party_member=world.other_community_grid.id)
+    factory.user(
+        "jiefang_member", home_grid_id=world.other_community_grid.id, party_member=world.other_community_grid.id
+    )
     post = _create(world)
     status, body = _take(login(client, "jiefang_member"), post["id"])
     assert (status, body["error"]["code"]) == (403, "not_in_community")
