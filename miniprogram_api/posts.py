@@ -41,8 +41,10 @@ def list_posts(args):
     """The posts of a node's subtree (default: the caller's home community), newest first, with
     their holders; ``short=true`` for those with places free."""
     area_id = args.pop("area_id")
-    area = get_area(area_id) if area_id else _home_community()
-    items, next_cursor = queries.list_posts(area, **args)
+    if area_id:
+        items, next_cursor = queries.list_posts(get_area(area_id), **args)
+    else:
+        items, next_cursor = queries.list_posts(community_id=_home_community_id(), **args)
     return {"items": items, "next_cursor": next_cursor}
 
 
@@ -98,8 +100,9 @@ def step_down(post_id, member_id):
     operations.step_down(operations.get_post(post_id), current_user(), member_id=member_id)
 
 
-def _home_community():
+def _home_community_id() -> int:
+    """The community the caller's home grid belongs to (a grid's parent)."""
     user = current_user()
     if user.home_grid_id is None:
         raise Unprocessable("请先绑定所在网格或指定 area_id", details={"area_id": ["请先绑定所在网格或指定 area_id"]})
-    return get_area(get_area(user.home_grid_id).parent_id)
+    return get_area(user.home_grid_id).parent_id

@@ -24,11 +24,22 @@ _HOLDER_ROWS = may_lag(
 )
 
 
-def list_posts(area: Area, *, kind: str | None, short: bool, cursor: str | None, limit: int):
-    """The posts of ``area``'s subtree newest first, each row with ``holders`` (people with
-    nicknames): two statements for a page, whatever its size."""
+def list_posts(
+    area: Area | None = None,
+    *,
+    community_id: int | None = None,
+    kind: str | None,
+    short: bool,
+    cursor: str | None,
+    limit: int,
+):
+    """The posts of ``area``'s subtree (or of one community) newest first, each row with
+    ``holders`` (people with nicknames): two statements for a page, whatever its size."""
     query = may_lag(select(*_POST_COLUMNS).join(_AREAS, _AREAS.c.id == _POSTS.c.community_id))
-    query = query.where(subtree_condition(_POSTS.c.area_path, area))
+    if area is not None:
+        query = query.where(subtree_condition(_POSTS.c.area_path, area))
+    else:
+        query = query.where(_POSTS.c.community_id == community_id)
     if kind is not None:
         query = query.where(_POSTS.c.kind == kind)
     if short:
