@@ -143,3 +143,11 @@ def test_staff_list_a_nodes_subtree_with_area_id_and_others_may_not(world):
     status, body = world.resident.get("/api/v1/announcements", area_id=world.community.id)
     assert (status, body["error"]["code"]) == (403, "forbidden")
     assert world.worker.get("/api/v1/announcements", area_id=world.other_grid.id)[0] == 403
+
+
+def test_an_expiry_more_than_a_year_ahead_or_beyond_any_storable_time_is_refused(world):
+    for expiry in (shanghai_isoformat(clock.now() + timedelta(days=400)), "9999-12-31T23:59:59-01:00"):
+        status, body = world.worker.post(
+            "/api/v1/announcements", {**NOTICE, "area_id": world.grid.id, "expires_at": expiry}
+        )
+        assert status == 422 and "expires_at" in body["error"]["details"], (expiry, body)

@@ -1,9 +1,15 @@
 """Notices (通知公告): publishing one, the reader's list with read marks, the staff's counts."""
 
-from marshmallow import Schema, fields
+from datetime import timedelta
+
+from marshmallow import Schema, ValidationError, fields, validates
 
 from miniprogram_api.fields import Id, ShanghaiDateTime
 from miniprogram_api.schemas.common import PageQuery, text
+from server.core import clock
+
+# How far ahead a notice's expiry may be set.
+LONGEST_EXPIRY = timedelta(days=366)
 
 
 class AnnouncementCreateSchema(Schema):
@@ -12,8 +18,20 @@ class AnnouncementCreateSchema(Schema):
     area_id = Id(strict=True, required=True)
     pinned = fields.Boolean(load_default=False)
     expires_at = fields.AwareDateTime(
-        load_default=None, allow_none=True, metadata={"description": "ISO 8601 with offset"}
+        load_default=None, allow_none=True, metadata={"description": "ISO 8601 with offset, within a year"}
     )
+
+    @validates("expires_at")
+    def _expires_ahead(self, value, **kwargs):
+        if value is None:
+            return
+        now = clock.now()
+        try:
+            ahead = now < value <= now + LONGEST_EXPIRY
+        except OverflowError:  # year 9999 with an offset: no instant we can store
+            ahead = False
+        if not ahead:
+            raise ValidationError("截止时间应在现在到一年之内")
 
 
 class AnnouncementListQuery(PageQuery):
