@@ -151,3 +151,12 @@ def test_an_expiry_more_than_a_year_ahead_or_beyond_any_storable_time_is_refused
             "/api/v1/announcements", {**NOTICE, "area_id": world.grid.id, "expires_at": expiry}
         )
         assert status == 422 and "expires_at" in body["error"]["details"], (expiry, body)
+
+
+def test_a_publish_retried_with_its_idempotency_key_makes_one_notice(world):
+    headers = {"Idempotency-Key": "notice-1"}
+    body = {**NOTICE, "area_id": world.grid.id}
+    first = world.worker.post("/api/v1/announcements", body, headers=headers)
+    again = world.worker.post("/api/v1/announcements", body, headers=headers)
+    assert first == again and first[0] == 201
+    assert len(world.resident.get("/api/v1/announcements")[1]["items"]) == 1

@@ -179,3 +179,12 @@ def test_the_kinds_come_with_their_chinese_names(world):
     names = {item["kind"]: item["name"] for item in body["items"]}
     assert status == 200
     assert {"政策宣传岗", "环境卫生岗", "邻里守望岗", "文明劝导岗"} <= set(names.values())
+
+
+def test_a_take_retried_with_its_idempotency_key_replays_the_place_taken(world):
+    post = _create(world)
+    headers = {"Idempotency-Key": "take-1"}
+    first = world.member.post(f"/api/v1/posts/{post['id']}/holders", None, headers=headers)
+    again = world.member.post(f"/api/v1/posts/{post['id']}/holders", None, headers=headers)
+    assert first == again and first[0] == 201
+    assert world.resident.get(f"/api/v1/posts/{post['id']}")[1]["held"] == 1

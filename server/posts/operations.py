@@ -68,7 +68,8 @@ def create_post(user: User, *, community_id: int, kind: str, title: str, duties:
 
 
 def take(post: ServicePost, user: User, *, member_id: int | None = None) -> PostHolder:
-    """``user`` takes a place on ``post``; with ``member_id``, staff appoint that member."""
+    """``user`` takes a place on ``post``; with ``member_id``, staff appoint that member, who
+    may live elsewhere (an in-service member reporting to the community, 双报到)."""
     appointing = member_id is not None and member_id != user.id
     if appointing:
         if not permissions.is_staff(user, post):
