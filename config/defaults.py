@@ -68,8 +68,6 @@ POINTS_WISH_CONFIRMED = 10
 POINTS_FIVE_STAR_BONUS = 2
 # Taken from a claimer whose claim the claim_timeout job releases.
 POINTS_CLAIM_TIMEOUT_PENALTY = 2
-# Earned once by a party member whose year's pledge (承诺践诺) the grid worker marks kept.
-POINTS_PLEDGE_KEPT = 20
 
 # WeChat. An empty WECHAT_API_BASE in development means "start the built-in fake".
 WECHAT_APPID = "wx-dev-appid"
@@ -176,6 +174,10 @@ OUTBOX_RETRY_MAX_SECONDS = 3600
 
 # Words refused before any call to WeChat's content check (msg_sec_check).
 BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]
+
+# Points earned once by a party member whose year's pledge (承诺践诺, server/pledges) the grid
+# worker marks kept.
+POINTS_PLEDGE_KEPT = 20
 
 # Load the Yaozhou demo data into an empty database on start (development only).
 DEMO_DATA = False
