@@ -79,10 +79,10 @@ def take(post: ServicePost, user: User, *, member_id: int | None = None) -> Post
             raise Unprocessable("该用户不是已认证的党员", details={"member_id": ["不是已认证的党员"]})
     else:
         member = user
-        home_path = get_area(user.home_grid_id).path if user.home_grid_id is not None else None
         if not user.is_verified_party_member:
             raise Forbidden("只有已认证的党员可以认领服务岗位", code="not_verified_party_member")
-        if not permissions.may_take(user, post, home_path):
+        home_path = get_area(user.home_grid_id).path if user.home_grid_id is not None else None
+        if not permissions.lives_in_community(home_path, post):
             raise Forbidden("只能认领所在社区的服务岗位", code="not_in_community")
     now = clock.now()
     values = {

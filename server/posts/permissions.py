@@ -9,9 +9,10 @@ def is_staff(user: User, post: ServicePost) -> bool:
     return user.is_staff_for(post.area_path)
 
 
-def may_take(user: User, post: ServicePost, home_path: str | None) -> bool:
-    """A verified party member whose home grid lies in the post's community."""
-    return user.is_verified_party_member and home_path is not None and home_path.startswith(post.area_path)
+def lives_in_community(home_path: str | None, post: ServicePost) -> bool:
+    """Whether a home grid (its path) lies in the post's community: a verified party member
+    takes only such posts themselves; staff may appoint anyone verified."""
+    return home_path is not None and home_path.startswith(post.area_path)
 
 
 def may_remove(user: User, post: ServicePost, member_id: int) -> bool:
