@@ -178,6 +178,10 @@ OUTBOX_RETRY_MAX_SECONDS = 3600
 # Words refused before any call to WeChat's content check (msg_sec_check).
 BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]
 
+# Points earned once by a party member whose year's pledge (承诺践诺, server/pledges) the grid
+# worker marks kept.
+POINTS_PLEDGE_KEPT = 20
+
 # Load the Yaozhou demo data into an empty database on start (development only).
 DEMO_DATA = False
 

@@ -4,11 +4,14 @@ query, and serialise; the rules live in `server/`."""
 from miniprogram_api import (
     accounts,
     admin,
+    announcements,
     areas,
     health,
     notifications,
     party,
+    pledges,
     points,
+    posts,
     stats,
     units,
     uploads,
@@ -26,6 +29,8 @@ BLUEPRINTS += (notifications.blp,)
 BLUEPRINTS += (admin.blp,)
 # Party identity, unit organisations and practical matters (issue 13).
 BLUEPRINTS += (party.blp, units.blp)
+# Service posts, pledges and announcements (issue 13).
+BLUEPRINTS += (posts.blp, pledges.blp, announcements.blp)
 
 
 def register(app, api) -> None:

@@ -2,12 +2,15 @@
 Feature packages add their models module here."""
 
 from server.accounts import models as accounts  # noqa: F401
+from server.announcements import models as announcements  # noqa: F401
 from server.areas import models as areas  # noqa: F401
 from server.idempotency import models as idempotency  # noqa: F401
 from server.jobs import models as jobs  # noqa: F401
 from server.notifications import models as notifications  # noqa: F401
 from server.party import models as party  # noqa: F401
+from server.pledges import models as pledges  # noqa: F401
 from server.points import models as points  # noqa: F401
+from server.posts import models as posts  # noqa: F401
 from server.ratelimits import models as ratelimits  # noqa: F401
 from server.stats import models as stats  # noqa: F401
 from server.units import models as units  # noqa: F401

@@ -5,6 +5,8 @@ add their notifications module here, as they add their models to server/models.p
 
 from server.notifications import registry
 from server.party import notifications as party  # noqa: F401
+from server.pledges import notifications as pledges  # noqa: F401
+from server.posts import notifications as posts  # noqa: F401
 from server.units import notifications as units  # noqa: F401
 from server.wishes import notifications as wishes  # noqa: F401
 

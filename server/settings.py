@@ -105,6 +105,7 @@ class SettingsSchema(Schema):
     POINTS_FIVE_STAR_BONUS = fields.Integer(strict=True, validate=validate.Range(min=0))
     POINTS_CLAIM_TIMEOUT_PENALTY = fields.Integer(strict=True, validate=validate.Range(min=0))
     POINTS_SAME_PAIR_MONTHLY_CAP = fields.Integer(strict=True, validate=validate.Range(min=0))
+    POINTS_PLEDGE_KEPT = fields.Integer(strict=True, validate=validate.Range(min=0))
     WECHAT_APPID = fields.String(validate=validate.Length(min=1))
     WECHAT_SECRET = fields.String(validate=validate.Length(min=1))
     WECHAT_API_BASE = fields.String(

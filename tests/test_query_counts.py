@@ -40,6 +40,10 @@ PINNED = {
     "POST resolve": (10, 10),
     "POST close": (7, 7),
     "POST cancel": (5, 5),
+    # Issue 13's lists: posts with their holders, a grid's pledges, a reader's notices.
+    "GET /posts": (4, 4),
+    "GET /pledges": (2, 2),
+    "GET /announcements": (3, 3),
 }
 DIALECTS = ("sqlite", "postgresql")
 
@@ -316,3 +320,60 @@ def test_each_issue_13_list_costs_the_same_for_20_rows_as_for_2(app, world, fact
 
     assert len(many) == len(few), f"{len(few)} statements for 2 rows, {len(many)} for 20:\n{many}"
     assert_pinned(app, pin, many)
+
+
+# -- issue 13: service posts, pledges, announcements -----------------------------------------
+
+
+def _same_for_2_and_20(app, name, counted, request, make):
+    """``request`` answers 2 rows after ``make(2)`` and 20 after ``make(18)`` more, in as many
+    statements, the number pinned."""
+    make(2)
+    (status, body), few = counted(request)
+    assert (status, len(body["items"])) == (200, 2), body
+    make(18)
+    (status, body), many = counted(request)
+    assert (status, len(body["items"])) == (200, 20), body
+    assert len(many) == len(few), f"{len(few)} statements for 2 rows, {len(many)} for 20:\n{many}"
+    assert_pinned(app, name, many)
+
+
+def test_the_posts_of_a_community_with_their_holders_cost_the_same_for_20_as_for_2(app, client, world, counted):
+    def make(count):
+        for _ in range(count):
+            body = {"community_id": world.community.id, "kind": "care", "title": "关爱帮扶岗", "duties": "走访。"}
+            status, post = world.community_admin.post("/api/v1/posts", {**body, "capacity": 3})
+            assert status == 201, post
+            for name in ("member", "member2"):
+                world.community_admin.post(f"/api/v1/posts/{post['id']}/holders", {"member_id": world.user_id(name)})
+
+    _same_for_2_and_20(app, "GET /posts", counted, lambda: world.resident.get("/api/v1/posts", limit=20), make)
+
+
+def test_a_grids_pledges_cost_the_same_for_20_as_for_2(app, client, world, factory, counted):
+    made = []
+
+    def make(count):
+        for _ in range(count):
+            openid = f"pledger-{len(made)}"
+            factory.user(openid, home_grid_id=world.grid.id, party_member=world.grid.id)
+            status, pledge = login(client, openid).post("/api/v1/pledges", {"text": "每月认领两个微心愿。"})
+            assert status == 201, pledge
+            made.append(pledge)
+            if len(made) % 2:
+                world.worker.post(f"/api/v1/pledges/{pledge['id']}/assess", {"outcome": "kept", "note": "做到了。"})
+
+    _same_for_2_and_20(app, "GET /pledges", counted, lambda: world.resident.get("/api/v1/pledges", limit=20), make)
+
+
+def test_a_staff_members_notices_with_read_counts_cost_the_same_for_20_as_for_2(app, world, counted):
+    def make(count):
+        for n in range(count):
+            body = {"title": "通知", "body": "内容。", "area_id": world.grid.id, "pinned": n % 3 == 0}
+            status, notice = world.worker.post("/api/v1/announcements", body)
+            assert status == 201, notice
+            world.resident.post(f"/api/v1/announcements/{notice['id']}/read")
+
+    _same_for_2_and_20(
+        app, "GET /announcements", counted, lambda: world.worker.get("/api/v1/announcements", limit=20), make
+    )

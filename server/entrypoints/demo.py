@@ -7,10 +7,13 @@ from sqlalchemy import select
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
+from server.announcements.demo import load as announcements_demo
 from server.areas.models import Area
 from server.areas.operations import create_area
 from server.core.extensions import db
 from server.party import demo as party_demo
+from server.pledges.demo import load as pledges_demo
+from server.posts.demo import load as posts_demo
 from server.wishes import operations as wishes
 
 # (street, [(community, number of grids)]): 67 grids in all, as in the report.
@@ -102,6 +105,10 @@ def load() -> None:
         helper = party_members[n % len(party_members)]
         _walk(owner, grid_worker, helper, status, title=title, category=category, description=description, n=n)
     party_demo.load()
+    # Issue 13: service posts, pledges, notices.
+    posts_demo()
+    pledges_demo()
+    announcements_demo()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:
