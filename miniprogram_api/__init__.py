@@ -1,7 +1,19 @@
 """The HTTP API the mini-program calls (DESIGN §4). Views parse, call one operation or
 query, and serialise; the rules live in `server/`."""
 
-from miniprogram_api import accounts, admin, areas, health, notifications, points, stats, uploads, wechat_push, wishes
+from miniprogram_api import (
+    accounts,
+    activities,
+    admin,
+    areas,
+    health,
+    notifications,
+    points,
+    stats,
+    uploads,
+    wechat_push,
+    wishes,
+)
 from miniprogram_api.fields import IdConverter, id_parameter_schema
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
@@ -11,6 +23,8 @@ BLUEPRINTS += (uploads.blp, uploads.media_blp, wechat_push.blp)
 BLUEPRINTS += (notifications.blp,)
 # Scheduled jobs in the console (issue 4).
 BLUEPRINTS += (admin.blp,)
+# Volunteer activities and the volunteer record (issue 13).
+BLUEPRINTS += (activities.blp, activities.record_blp)
 
 
 def register(app, api) -> None:
@@ -18,3 +32,4 @@ def register(app, api) -> None:
     api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(activities.certificate_pages)  # an HTML page, outside the API document

@@ -11,6 +11,7 @@ REASONS = {
     "wish_confirmed": "完成微心愿",
     "five_star_bonus": "五星好评奖励",
     "claim_timeout": "认领超时未完成",
+    "volunteer_hours": "志愿服务时长",
 }
 
 
