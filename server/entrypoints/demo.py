@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
+from server.activities import demo as activities_demo
 from server.areas.models import Area
 from server.areas.operations import create_area
 from server.core.extensions import db
@@ -100,6 +101,7 @@ def load() -> None:
         owner = resident if n % 3 else neighbour
         helper = party_members[n % len(party_members)]
         _walk(owner, grid_worker, helper, status, title=title, category=category, description=description, n=n)
+    activities_demo.load()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:
