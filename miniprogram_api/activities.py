@@ -143,9 +143,7 @@ def volunteer_record():
 def certificate(token):
     """The certificate a signed link states, for anyone; an unsigned or altered link is 404."""
     found = certificates.read_certificate(token)
-    page = render_template(
-        "activities/certificate.html", certificate=found, hours=format_hours, status=200 if found else 404
-    )
+    page = render_template("activities/certificate.html", certificate=found, hours=format_hours)
     response = flask.make_response(page, 200 if found else 404)
     # The link is the credential: it must not leak to other sites or search engines.
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"

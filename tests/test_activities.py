@@ -375,3 +375,16 @@ def test_a_completed_activity_takes_no_more_sign_ups_or_check_ins(world, client,
     assert (status, body["error"]["details"]["status"]) == (409, "completed")
     status, body = apis[1].post(f"/api/v1/activities/{activity['id']}/checkin", {"code": activity["checkin_code"]})
     assert (status, body["error"]["details"]["status"]) == (409, "completed")
+
+
+def test_the_written_out_answers_have_exactly_the_fields_the_document_shows(world):
+    from miniprogram_api.schemas.activities import ActivitySchema, MySignupSchema, VolunteerRecordSchema
+
+    activity = publish(world.worker, world.grid.id)
+    world.member.post(f"/api/v1/activities/{activity['id']}/signup")
+    seen = world.member.get(f"/api/v1/activities/{activity['id']}")[1]
+    listed = world.member.get("/api/v1/activities")[1]["items"][0]
+    for answer in (activity, seen, listed):
+        assert set(answer) == set(ActivitySchema().fields)
+    assert set(seen["my_signup"]) == set(MySignupSchema().fields)
+    assert set(world.member.get("/api/v1/me/volunteer-record")[1]) == set(VolunteerRecordSchema().fields)

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
@@ -25,7 +26,7 @@ from server.activities.notifications import notify_credited, notify_promoted
 from server.areas.models import Area
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.dbtypes import insert_ignoring_duplicates
+from server.core.dbtypes import ignoring_duplicates, insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
 from server.points.operations import award
@@ -166,21 +167,32 @@ def sign_up(activity: Activity, user: User) -> tuple[Signup, bool]:
     holds = _take_place(activity)
     status = "signed_up" if holds else "waitlisted"
     if existing is not None:
-        moved = _move(existing, "cancelled", status, now)
+        signup = existing if _move(existing, "cancelled", status, now) else None
     else:
-        moved = insert_ignoring_duplicates(
-            _SIGNUPS, activity_id=activity.id, user_id=user.id, status=status, queued_at=now, created_at=now
-        )
-    if not moved:
+        signup = _insert_signup(activity_id=activity.id, user_id=user.id, status=status, queued_at=now, created_at=now)
+    if signup is None:
         # The same person's other request got there first: its sign-up is the answer.
         if holds:
             _free_place(activity)
         db.session.expire_all()
         return signup_of(activity.id, user.id), False
-    signup = existing or signup_of(activity.id, user.id)
     set_committed_value(signup, "status", status)
     set_committed_value(signup, "queued_at", now)
     return signup, True
+
+
+def _insert_signup(**values) -> Signup | None:
+    """The new sign-up, or None when the person has one already (a racing request of theirs).
+    Built from the values written, as the session would hold it had it read the row back."""
+    statement = ignoring_duplicates(_SIGNUPS, db.session.get_bind().dialect.name)
+    inserted = db.session.execute(statement, values).first()
+    if inserted is None:
+        return None
+    nothing_yet = {"checked_in_at": None, "credited_minutes": None, "credited_points": None, "credited_at": None}
+    signup = Signup(id=inserted[0], **values, **nothing_yet)
+    make_transient_to_detached(signup)
+    db.session.add(signup)
+    return signup
 
 
 def withdraw(activity: Activity, user: User) -> Signup:
