@@ -115,3 +115,26 @@ def test_the_certificate_says_so_when_the_record_changed_after_the_link_was_issu
     fresh = world.member.get("/api/v1/me/volunteer-record")[1]["certificate_url"]
     status, html, _ = _page(client, fresh)
     assert _text(html, "hours") == "2.5 小时" and "记录一致" in _text(html, "status")
+
+
+def test_the_rankings_can_sum_each_members_credited_minutes_in_a_period(app, world, credited):
+    from sqlalchemy import select
+
+    from server.activities.queries import volunteer_minutes_by_member
+
+    credited(world.member, datetime(2026, 3, 8, 1, 0, tzinfo=UTC))
+    credited(world.member, datetime(2026, 5, 1, 1, 0, tzinfo=UTC), hours=1.5)
+    credited(world.member2, datetime(2026, 5, 2, 1, 0, tzinfo=UTC))
+    with app.app_context():
+        everything = volunteer_minutes_by_member()
+        rows = db.session.execute(select(everything).order_by(everything.c.user_id)).all()
+        assert [(row.user_id, row.minutes, row.activities) for row in rows] == [
+            (world.user_id("member"), 210, 2),
+            (world.user_id("member2"), 120, 1),
+        ]
+        since_april = volunteer_minutes_by_member(since=datetime(2026, 4, 1, tzinfo=UTC))
+        rows = db.session.execute(select(since_april).order_by(since_april.c.user_id)).all()
+        assert [(row.user_id, row.minutes) for row in rows] == [
+            (world.user_id("member"), 90),
+            (world.user_id("member2"), 120),
+        ]

@@ -170,3 +170,19 @@ _CREDITED = may_lag(
 def credited_service(user_id: int) -> list:
     """Every activity the member was credited for, latest first."""
     return read(_CREDITED, {"user_id": user_id}).all()
+
+
+def volunteer_minutes_by_member(since: datetime | None = None, until: datetime | None = None):
+    """A subquery (``user_id``, ``minutes``, ``activities``) of the volunteer time credited in
+    [since, until), per member: for the rankings to join with members, their home grids and
+    their units, beside the points ledger."""
+    query = select(
+        _SIGNUPS.c.user_id,
+        func.sum(_SIGNUPS.c.credited_minutes).label("minutes"),
+        func.count().label("activities"),
+    ).where(_SIGNUPS.c.credited_at.is_not(None))
+    if since is not None:
+        query = query.where(_SIGNUPS.c.credited_at >= since)
+    if until is not None:
+        query = query.where(_SIGNUPS.c.credited_at < until)
+    return query.group_by(_SIGNUPS.c.user_id).subquery("volunteer_minutes")
