@@ -27,7 +27,9 @@ UPCOMING = ("为独居老人打扫卫生", "红旗社区3号楼", "为楼里的�
 def load() -> None:
     grid = db.session.scalar(select(Area).where(Area.name == "红旗社区第1网格"))
     worker = db.session.scalar(select(User).where(User.openid == "demo-grid-worker"))
-    members = list(db.session.scalars(select(User).where(User.openid.like("demo-party-member%")).order_by(User.id)))
+    # demo-party-member-1 … 20: demo-party-member itself starts with no points and no sign-ups,
+    # so the README's walk-through shows the points of one wish and it may sign up freely.
+    members = list(db.session.scalars(select(User).where(User.openid.like("demo-party-member-%")).order_by(User.id)))
     if grid is None or worker is None:
         return
     now = clock.now()
@@ -39,7 +41,7 @@ def load() -> None:
         db.session.commit()
     title, place, description, days_ahead, hours = UPCOMING
     upcoming = _publish(worker, grid, title, place, description, now + timedelta(days=days_ahead), hours, capacity=10)
-    for member in members[1:3]:  # demo-party-member itself is left free to sign up
+    for member in members[:2]:
         operations.sign_up(upcoming, member)
     db.session.commit()
     create_party_days(now)
