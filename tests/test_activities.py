@@ -388,3 +388,11 @@ def test_the_written_out_answers_have_exactly_the_fields_the_document_shows(worl
         assert set(answer) == set(ActivitySchema().fields)
     assert set(seen["my_signup"]) == set(MySignupSchema().fields)
     assert set(world.member.get("/api/v1/me/volunteer-record")[1]) == set(VolunteerRecordSchema().fields)
+
+
+def test_publishing_again_with_the_same_idempotency_key_replays_and_creates_nothing_new(world):
+    body, key = activity_body(world.grid.id), {"Idempotency-Key": "activity-retry-1"}
+    status, first = world.worker.post("/api/v1/activities", body, headers=key)
+    status_again, again = world.worker.post("/api/v1/activities", body, headers=key)
+    assert (status, status_again, again["id"]) == (201, 201, first["id"])
+    assert len(world.worker.get("/api/v1/activities")[1]["items"]) == 1
