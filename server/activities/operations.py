@@ -61,7 +61,7 @@ _FIRST_WAITING = (
     select(_SIGNUPS.c.id, _SIGNUPS.c.user_id, _SIGNUPS.c.queued_at)
     .where(_SIGNUPS.c.activity_id == bindparam("activity_id"), _SIGNUPS.c.status == "waitlisted")
     .order_by(_SIGNUPS.c.queued_at, _SIGNUPS.c.id)
-    .limit(5)
+    .limit(1)
 )
 _SIGNUP_OF = select(Signup).where(
     Signup.activity_id == bindparam("activity_id"), Signup.user_id == bindparam("user_id")
@@ -216,16 +216,14 @@ def withdraw(activity: Activity, user: User) -> Signup:
 
 def _promote_first_waiting(activity: Activity) -> None:
     """The first on the waitlist takes the place just freed, and hears of it. One who withdrew
-    from the waitlist meanwhile is passed over (their row no longer says ``waitlisted``)."""
-    waiting = db.session.execute(_FIRST_WAITING, {"activity_id": activity.id}).all()
-    if not waiting or not _take_place(activity):
+    from the waitlist meanwhile is passed over: their row no longer says ``waitlisted``, and
+    the next read (a new snapshot) no longer finds it."""
+    if not _take_place(activity):
         return
-    for signup_id, user_id, queued_at in waiting:
-        moved = db.session.execute(
-            _MOVE_SIGNUP,
-            {"signup_id": signup_id, "seen_status": "waitlisted", "to_status": "signed_up", "queued_at": queued_at},
-        ).first()
-        if moved:
+    while (first := db.session.execute(_FIRST_WAITING, {"activity_id": activity.id}).first()) is not None:
+        signup_id, user_id, queued_at = first
+        params = {"signup_id": signup_id, "seen_status": "waitlisted", "to_status": "signed_up", "queued_at": queued_at}
+        if db.session.execute(_MOVE_SIGNUP, params).first() is not None:
             notify_promoted(activity, user_id=user_id, signup_id=signup_id, queued_at=queued_at)
             return
     _free_place(activity)
