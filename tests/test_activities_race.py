@@ -85,3 +85,18 @@ def test_simultaneous_completions_credit_the_hours_and_points_once(app, client, 
         ).all()
         assert sorted(delta for _, delta in entries) == [4] * PLACES  # 2 hours at 2 points, each once
         assert len({user_id for user_id, _ in entries}) == PLACES
+
+
+def test_one_members_simultaneous_sign_ups_make_one_sign_up_holding_one_place(app, world, live_server):
+    activity = publish(world.worker, world.grid.id, capacity=PLACES)
+    url = f"{live_server}/api/v1/activities/{activity['id']}/signup"
+
+    responses = _fire_at_once(
+        [lambda: requests.post(url, headers=_bearer(world.member.token), timeout=30) for _ in range(6)]
+    )
+
+    assert sorted(response.status_code for response in responses) == [200] * 5 + [201]
+    assert len({response.json()["id"] for response in responses}) == 1
+    with app.app_context():
+        assert db.session.get(Activity, activity["id"]).held == 1
+        assert db.session.scalar(select(func.count()).where(Signup.activity_id == activity["id"])) == 1

@@ -171,9 +171,11 @@ def sign_up(activity: Activity, user: User) -> tuple[Signup, bool]:
     else:
         signup = _insert_signup(activity_id=activity.id, user_id=user.id, status=status, queued_at=now, created_at=now)
     if signup is None:
-        # The same person's other request got there first: its sign-up is the answer.
+        # The same person's other request got there first: its sign-up is the answer, and the
+        # place this one took goes back (to the first waiting, should someone have queued meanwhile).
         if holds:
             _free_place(activity)
+            _promote_first_waiting(activity)
         db.session.expire_all()
         return signup_of(activity.id, user.id), False
     set_committed_value(signup, "status", status)
