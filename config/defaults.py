@@ -199,3 +199,16 @@ OPENAPI_SWAGGER_UI_CONFIG = {"validatorUrl": None}
 
 JSON_AS_ASCII = False
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# Volunteer activities (server/activities): check-in opens this long before the start.
+ACTIVITY_CHECKIN_OPENS_SECONDS = 1800
+# Points per credited volunteer hour (DESIGN §3: +2), for the party days the job creates;
+# an organiser sets each other activity's own.
+POINTS_PER_VOLUNTEER_HOUR = 2
+# The monthly party day (主题党日) the ``party_day`` job creates in every community on the
+# first Thursday: its start (Asia/Shanghai, HH:MM), length, places and where it is held.
+PARTY_DAY_STARTS_AT = "09:00"
+PARTY_DAY_MINUTES = 120
+PARTY_DAY_CAPACITY = 100
+PARTY_DAY_PLACE = "社区党群服务中心"
+PARTY_DAY_DESCRIPTION = "每月第一个星期四的主题党日：重温入党誓词，学习交流，开展志愿服务。"

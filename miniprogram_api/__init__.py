@@ -3,6 +3,7 @@ query, and serialise; the rules live in `server/`."""
 
 from miniprogram_api import (
     accounts,
+    activities,
     admin,
     announcements,
     areas,
@@ -31,6 +32,8 @@ BLUEPRINTS += (admin.blp,)
 BLUEPRINTS += (party.blp, units.blp)
 # Service posts, pledges and announcements (issue 13).
 BLUEPRINTS += (posts.blp, pledges.blp, announcements.blp)
+# Volunteer activities and the volunteer record (issue 13).
+BLUEPRINTS += (activities.blp, activities.record_blp)
 
 
 def register(app, api) -> None:
@@ -38,3 +41,4 @@ def register(app, api) -> None:
     api.register_converter(IdConverter, id_parameter_schema)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
+    app.register_blueprint(activities.certificate_pages)  # an HTML page, outside the API document

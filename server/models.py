@@ -2,6 +2,7 @@
 Feature packages add their models module here."""
 
 from server.accounts import models as accounts  # noqa: F401
+from server.activities import models as activities  # noqa: F401
 from server.announcements import models as announcements  # noqa: F401
 from server.areas import models as areas  # noqa: F401
 from server.idempotency import models as idempotency  # noqa: F401

@@ -3,6 +3,7 @@ sources they register (server.notifications.registry) are all known: settings va
 WECHAT_SUBSCRIBE_TEMPLATES against them and the API documents the kinds. Feature packages
 add their notifications module here, as they add their models to server/models.py."""
 
+from server.activities import notifications as activities  # noqa: F401
 from server.notifications import registry
 from server.party import notifications as party  # noqa: F401
 from server.pledges import notifications as pledges  # noqa: F401

@@ -106,6 +106,15 @@ class SettingsSchema(Schema):
     POINTS_CLAIM_TIMEOUT_PENALTY = fields.Integer(strict=True, validate=validate.Range(min=0))
     POINTS_SAME_PAIR_MONTHLY_CAP = fields.Integer(strict=True, validate=validate.Range(min=0))
     POINTS_PLEDGE_KEPT = fields.Integer(strict=True, validate=validate.Range(min=0))
+    POINTS_PER_VOLUNTEER_HOUR = fields.Integer(strict=True, validate=validate.Range(min=0))
+    ACTIVITY_CHECKIN_OPENS_SECONDS = _seconds()
+    PARTY_DAY_STARTS_AT = fields.String(
+        validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="a wall-clock time HH:MM (Asia/Shanghai)")
+    )
+    PARTY_DAY_MINUTES = fields.Integer(strict=True, validate=validate.Range(min=15, max=24 * 60))
+    PARTY_DAY_CAPACITY = fields.Integer(strict=True, validate=validate.Range(min=1))
+    PARTY_DAY_PLACE = fields.String(validate=validate.Length(min=1, max=200))
+    PARTY_DAY_DESCRIPTION = fields.String(validate=validate.Length(min=1, max=500))
     WECHAT_APPID = fields.String(validate=validate.Length(min=1))
     WECHAT_SECRET = fields.String(validate=validate.Length(min=1))
     WECHAT_API_BASE = fields.String(

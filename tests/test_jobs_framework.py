@@ -113,6 +113,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "outbox_send",
         "stats_rollup",
         "idempotency_purge",
+        "party_day",
     ]
     assert registry.get("stats_rollup").at.strftime("%H:%M") == "00:10"
 

@@ -15,6 +15,7 @@ import itertools
 import pytest
 
 from server.core.extensions import db
+from tests.activities import members, publish
 from tests.conftest import VALID_WISH, act, login, post_wish
 from tests.photos import uploaded
 
@@ -44,6 +45,12 @@ PINNED = {
     "GET /posts": (4, 4),
     "GET /pledges": (2, 2),
     "GET /announcements": (3, 3),
+    # Volunteer activities (issue 13): each list row carries the caller's sign-up and the
+    # waitlist's length in the one statement that reads it.
+    "GET /activities": (3, 3),
+    "GET /activities/{id}": (3, 3),
+    "GET /me/volunteer-record": (2, 2),
+    "POST signup": (5, 5),
 }
 DIALECTS = ("sqlite", "postgresql")
 
@@ -377,3 +384,82 @@ def test_a_staff_members_notices_with_read_counts_cost_the_same_for_20_as_for_2(
     _same_for_2_and_20(
         app, "GET /announcements", counted, lambda: world.worker.get("/api/v1/announcements", limit=20), make
     )
+
+
+def test_the_activity_list_costs_the_same_for_20_rows_as_for_2(app, client, world, factory, counted):
+    def listed():
+        return world.member.get("/api/v1/activities", area_id=world.community.id, limit=20)
+
+    for _ in range(2):
+        activity = publish(world.worker, world.grid.id, capacity=1)
+        world.member.post(f"/api/v1/activities/{activity['id']}/signup")
+    (status, body), few = counted(listed)
+    assert (status, len(body["items"])) == (200, 2)
+    others = members(client, factory, world.grid.id, 2)
+    for _ in range(18):
+        activity = publish(world.worker, world.grid.id, capacity=1)
+        for api in (world.member, *others):  # a place held and two waiting
+            api.post(f"/api/v1/activities/{activity['id']}/signup")
+    (status, body), many = counted(listed)
+    assert (status, len(body["items"])) == (200, 20)
+    assert body["items"][-1]["my_signup"]["status"] == "signed_up"
+
+    assert len(many) == len(few), f"{len(few)} statements for 2 rows, {len(many)} for 20:\n{many}"
+    assert_pinned(app, "GET /activities", many)
+
+
+def test_an_activity_with_the_callers_place_on_the_waitlist_costs_what_is_pinned(app, world, counted):
+    activity = publish(world.worker, world.grid.id, capacity=1)
+    world.member.post(f"/api/v1/activities/{activity['id']}/signup")
+    world.member2.post(f"/api/v1/activities/{activity['id']}/signup")
+
+    (status, body), statements = counted(lambda: world.member2.get(f"/api/v1/activities/{activity['id']}"))
+
+    assert (status, body["my_signup"]["waitlist_position"]) == (200, 1)
+    assert_pinned(app, "GET /activities/{id}", statements)
+
+
+def test_signing_up_costs_what_is_pinned(app, world, counted):
+    activity = publish(world.worker, world.grid.id)
+
+    (status, body), statements = counted(lambda: world.member.post(f"/api/v1/activities/{activity['id']}/signup"))
+
+    assert (status, body["status"]) == (201, "signed_up")
+    assert_pinned(app, "POST signup", statements)
+
+
+def test_the_volunteer_record_costs_the_same_for_5_activities_as_for_1(app, world, factory, counted):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server.activities.models import Activity
+    from server.core import clock
+
+    def record():
+        return world.member.get("/api/v1/me/volunteer-record")
+
+    def serve_in_one():
+        activity = publish(world.worker, world.grid.id, starts_in=timedelta(minutes=10))
+        world.member.post(f"/api/v1/activities/{activity['id']}/signup")
+        world.member.post(f"/api/v1/activities/{activity['id']}/checkin", {"code": activity["checkin_code"]})
+        with app.app_context():
+            began = clock.now() - timedelta(minutes=5)
+            db.session.execute(
+                update(Activity)
+                .where(Activity.id == activity["id"])
+                .values(starts_at=began, ends_at=began + timedelta(hours=1))
+            )
+            db.session.commit()
+        assert world.worker.post(f"/api/v1/activities/{activity['id']}/complete")[0] == 200
+
+    serve_in_one()
+    (status, body), few = counted(record)
+    assert (status, body["activities"]) == (200, 1)
+    for _ in range(4):
+        serve_in_one()
+    (status, body), many = counted(record)
+    assert (status, body["activities"]) == (200, 5)
+
+    assert len(many) == len(few), f"{len(few)} statements for 1 activity, {len(many)} for 5:\n{many}"
+    assert_pinned(app, "GET /me/volunteer-record", many)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from server.accounts.models import User
 from server.accounts.operations import grant_role
+from server.activities import demo as activities_demo
 from server.announcements.demo import load as announcements_demo
 from server.areas.models import Area
 from server.areas.operations import create_area
@@ -109,6 +110,7 @@ def load() -> None:
     posts_demo()
     pledges_demo()
     announcements_demo()
+    activities_demo.load()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:

@@ -122,6 +122,13 @@ JOBS: tuple[Job, ...] = (
     Job("outbox_send", "server.jobs.outbox.outbox_send", description="发送订阅消息"),
     Job("stats_rollup", "server.stats.tasks.stats_rollup", at=time(0, 10), description="每日统计汇总"),
     Job("idempotency_purge", "server.idempotency.tasks.idempotency_purge", description="清理过期的幂等记录"),
+    Job(
+        "party_day",
+        "server.activities.tasks.create_party_days",
+        at=time(0, 5),
+        first_weekday=3,
+        description="创建每月主题党日活动",
+    ),
 )
 
 

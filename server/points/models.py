@@ -12,6 +12,7 @@ REASONS = {
     "five_star_bonus": "五星好评奖励",
     "claim_timeout": "认领超时未完成",
     "pledge_kept": "承诺践诺",
+    "volunteer_hours": "志愿服务时长",
 }
 
 
