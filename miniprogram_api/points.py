@@ -1,8 +1,15 @@
 from miniprogram_api.blueprint import Blueprint, current_user
 from miniprogram_api.schemas.common import PageQuery
-from miniprogram_api.schemas.points import LeaderboardQuery, LeaderboardSchema, PointsSchema, point_entry_json
+from miniprogram_api.schemas.points import (
+    LeaderboardQuery,
+    LeaderboardSchema,
+    PointsSchema,
+    leaderboard_row_json,
+    point_entry_json,
+)
 from server.areas.queries import get_area, root_area
 from server.points import queries
+from server.rankings import queries as rankings
 
 blp = Blueprint("points", __name__, url_prefix="/api/v1", description="Points and rankings")
 
@@ -24,6 +31,14 @@ def my_points(args):
 @blp.response(200, LeaderboardSchema)
 @blp.errors(404)
 def leaderboard(args):
-    """Verified party members ranked by points in the month, the year, or all time."""
+    """Verified party members (``by=member``), grids or unit organisations of the area's subtree
+    ranked by points earned in the month, the year, or all time, with their volunteer hours and
+    the caller's own row."""
     area = get_area(args["area_id"]) if args["area_id"] else root_area()
-    return {"items": queries.leaderboard(area, args["period"], args["limit"]), "next_cursor": None}
+    by = args["by"]
+    page, own = rankings.leaderboard(
+        area, period=args["period"], by=by, limit=args["limit"], viewer_id=current_user().id
+    )
+    items = [leaderboard_row_json(row, by) for row in page]
+    me = leaderboard_row_json(own, by) if own is not None else None
+    return blp.json({"items": items, "me": me, "next_cursor": None})

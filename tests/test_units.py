@@ -1,12 +1,15 @@
 """Unit party organisations (双报到): registered by their community's staff, the contact phone
 masked for everyone else, and per-unit figures counted from the members who report from them."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from server.accounts.models import User
 from server.areas.models import Area
 from server.core.extensions import db
 from server.points.operations import award
+from tests.activities import credit
 from tests.conftest import login
 
 UNITS = "/api/v1/unit-organisations"
@@ -34,7 +37,7 @@ def test_a_grid_worker_of_the_community_registers_a_unit_with_its_chinese_kind(w
     unit = _register(world.worker, world.community.id)
     assert (unit["name"], unit["kind_name"], unit["community_name"]) == ("区委办党支部", "机关", "红旗社区")
     assert (unit["agreement_on"], unit["contact_phone"]) == ("2026-03-01", "13912345678")
-    assert unit["figures"] == {"members": 0, "wishes_fulfilled": 0, "points": 0}
+    assert unit["figures"] == {"members": 0, "wishes_fulfilled": 0, "points": 0, "volunteer_minutes": 0}
 
 
 @pytest.mark.parametrize("registrar", ["resident", "member", "jiefang_admin"])
@@ -113,7 +116,9 @@ def _member_of(world, api, unit_id):
     assert status == 200, body
 
 
-def test_the_per_unit_figures_count_the_members_their_fulfilled_wishes_and_points(app, client, world, factory):
+def test_the_per_unit_figures_count_the_members_their_fulfilled_wishes_points_and_hours(
+    app, client, world, factory, monkeypatch
+):
     hospital = _register(world.worker, world.community.id, name="区人民医院党委", kind="hospital")
     school = _register(world.worker, world.community.id, name="耀州中学党总支", kind="school")
     grid, worker, owner = world.grid.id, world.user_id("worker"), world.user_id("neighbour")
@@ -142,13 +147,17 @@ def test_the_per_unit_figures_count_the_members_their_fulfilled_wishes_and_point
     with app.app_context():
         award(doctors[1], 7, "wish_confirmed", "by-hand:1")
         db.session.commit()
+    # Both doctors volunteer 90 minutes (2 points an hour: +3 each); the teacher's school none.
+    last_week = datetime.now(UTC) - timedelta(days=7)
+    volunteers = [login(client, "doctor0"), login(client, "doctor1")]
+    credit(monkeypatch, world.worker, volunteers, last_week, hours=1.5, area_id=grid)
 
     status, page = world.worker.get(f"{UNITS}/figures")
     assert status == 200, page
     figures = {item["name"]: item["figures"] for item in page["items"]}
     assert figures == {
-        "区人民医院党委": {"members": 2, "wishes_fulfilled": 3, "points": 3 * 12 + 7},
-        "耀州中学党总支": {"members": 1, "wishes_fulfilled": 1, "points": 12},
+        "区人民医院党委": {"members": 2, "wishes_fulfilled": 3, "points": 3 * 12 + 7 + 2 * 3, "volunteer_minutes": 180},
+        "耀州中学党总支": {"members": 1, "wishes_fulfilled": 1, "points": 12, "volunteer_minutes": 0},
     }
     _, detail = world.community_admin.get(f"{UNITS}/{hospital['id']}")
     assert detail["figures"] == figures["区人民医院党委"]

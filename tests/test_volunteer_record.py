@@ -11,9 +11,8 @@ import pytest
 from sqlalchemy import update
 
 from server.activities.models import Signup
-from server.core import clock
 from server.core.extensions import db
-from tests.activities import publish
+from tests.activities import credit
 
 
 @pytest.fixture
@@ -22,17 +21,7 @@ def credited(world, monkeypatch):
     (a verified member) was checked in and credited."""
 
     def make(api, at: datetime, hours: float | None = None, length=timedelta(hours=2)) -> dict:
-        monkeypatch.setattr(clock, "now", lambda: at - timedelta(days=1))
-        activity = publish(world.worker, world.grid.id, starts_in=timedelta(days=1), length=length)
-        assert api.post(f"/api/v1/activities/{activity['id']}/signup")[0] == 201
-        monkeypatch.setattr(clock, "now", lambda: at + timedelta(minutes=5))
-        assert api.post(f"/api/v1/activities/{activity['id']}/checkin", {"code": activity["checkin_code"]})[0] == 200
-        monkeypatch.setattr(clock, "now", lambda: at + length)
-        body = {"hours": {str(api.get("/api/v1/me")[1]["id"]): hours}} if hours is not None else {}
-        status, done = world.worker.post(f"/api/v1/activities/{activity['id']}/complete", body)
-        assert status == 200, done
-        monkeypatch.undo()
-        return activity
+        return credit(monkeypatch, world.worker, [api], at, hours=hours, length=length, area_id=world.grid.id)
 
     return make
 

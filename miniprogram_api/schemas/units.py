@@ -36,6 +36,7 @@ class UnitFiguresSchema(Schema):
         metadata={"description": "wishes confirmed (or closed as completed) they claimed"}
     )
     points = fields.Integer(metadata={"description": "the members' ledger sum"})
+    volunteer_minutes = fields.Integer(metadata={"description": "volunteer time credited to the members, in minutes"})
 
 
 class UnitSchema(Schema):

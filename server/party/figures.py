@@ -1,15 +1,16 @@
 """Per-unit figures (双报到): the members each unit has reported to the communities where they
-live, the wishes they fulfilled, and their points, for a set of units in ONE statement.
+live, the wishes they fulfilled, their points and the volunteer time credited to them, for a
+set of units in ONE statement.
 
 A unit's members are the verified party members whose approved membership application names
 it (an approved application is the membership). Each figure is one correlated term of
-``FIGURES``: volunteer hours, when the activities feature lands, is one more entry there
-(the sum of the members' credited hours), not a second query.
+``FIGURES``.
 """
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 
 from server.accounts.models import RoleGrant, User
+from server.activities.models import Signup
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core.extensions import may_lag, read
@@ -26,8 +27,9 @@ _GRANTS = RoleGrant.__table__
 _UNITS = UnitOrganisation.__table__
 _WISHES = Wish.__table__
 _LEDGER = PointEntry.__table__
+_SIGNUPS = Signup.__table__
 
-_MEMBERS = (
+_MEMBER_ROWS = (
     select(_APPLICATIONS.c.work_unit_org_id.label("unit_id"), _APPLICATIONS.c.user_id)
     .where(
         _APPLICATIONS.c.status == "approved",
@@ -39,8 +41,15 @@ _MEMBERS = (
         ),
     )
     .distinct()
-    .cte("unit_members")
 )
+_MEMBERS = _MEMBER_ROWS.cte("unit_members")
+
+
+def unit_members():
+    """(``unit_id``, ``user_id``) of every unit's reported members, as a subquery (the rankings')."""
+    return _MEMBER_ROWS.subquery("unit_members")
+
+
 _OF_UNIT = _MEMBERS.c.unit_id == _UNITS.c.id
 # A wish counts as fulfilled once its owner (or a dispute's resolution) confirmed it; a closed
 # wish only when it was closed as completed.
@@ -56,6 +65,9 @@ FIGURES = {
     "points": select(func.coalesce(func.sum(_LEDGER.c.delta), 0))
     .select_from(_LEDGER.join(_MEMBERS, _MEMBERS.c.user_id == _LEDGER.c.user_id))
     .where(_OF_UNIT),
+    "volunteer_minutes": select(func.coalesce(func.sum(_SIGNUPS.c.credited_minutes), 0))
+    .select_from(_SIGNUPS.join(_MEMBERS, _MEMBERS.c.user_id == _SIGNUPS.c.user_id))
+    .where(_OF_UNIT, _SIGNUPS.c.credited_at.is_not(None)),
 }
 
 FIGURE_COLUMNS = tuple(term.scalar_subquery().label(name) for name, term in FIGURES.items())

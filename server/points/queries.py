@@ -1,9 +1,8 @@
 from sqlalchemy import bindparam, func, select
 
-from server.accounts.models import RoleGrant, User
+from server.accounts.models import RoleGrant
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
-from server.core import clock
 from server.core.extensions import db, read
 from server.core.paging import keyset_page
 from server.points.models import PointEntry
@@ -44,25 +43,3 @@ def points_earned(area: Area, since, until) -> int:
             PointEntry.created_at < until,
         )
     )
-
-
-def leaderboard(area: Area, period: str, limit: int) -> list[dict]:
-    """Verified party members of ``area``'s subtree ranked by points earned in the period.
-
-    Ties share a rank (1, 1, 3) and are listed by who joined first.
-    """
-    members = _verified_members(area)
-    since = clock.period_start(period)
-    earned = select(PointEntry.user_id, func.sum(PointEntry.delta).label("points")).group_by(PointEntry.user_id)
-    if since is not None:
-        earned = earned.where(PointEntry.created_at >= since)
-    earned = earned.subquery()
-    points = func.coalesce(earned.c.points, 0)
-    rows = db.session.execute(
-        select(User.id, User.nickname, points.label("points"), func.rank().over(order_by=points.desc()).label("rank"))
-        .join(members, members.c.user_id == User.id)
-        .outerjoin(earned, earned.c.user_id == User.id)
-        .order_by(points.desc(), User.id)
-        .limit(limit)
-    ).all()
-    return [{"rank": r.rank, "user_id": r.id, "nickname": r.nickname, "points": r.points} for r in rows]

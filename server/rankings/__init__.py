@@ -1,0 +1,1 @@
+"""Rankings of party members, grids and unit organisations by points and volunteer hours."""
