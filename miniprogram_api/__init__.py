@@ -3,6 +3,7 @@ query, and serialise; the rules live in `server/`."""
 
 from miniprogram_api import accounts, admin, areas, health, notifications, points, stats, uploads, wechat_push, wishes
 from miniprogram_api.fields import IdConverter, id_parameter_schema
+from miniprogram_api.store import blp as store_blp
 
 BLUEPRINTS = (health.blp, accounts.blp, areas.blp, wishes.blp, points.blp, stats.blp)
 # Photos (issue 3): the upload API, the signed media links, WeChat's push.
@@ -11,6 +12,8 @@ BLUEPRINTS += (uploads.blp, uploads.media_blp, wechat_push.blp)
 BLUEPRINTS += (notifications.blp,)
 # Scheduled jobs in the console (issue 4).
 BLUEPRINTS += (admin.blp,)
+# The points store (issue 13).
+BLUEPRINTS += (store_blp,)
 
 
 def register(app, api) -> None:

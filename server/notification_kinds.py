@@ -4,6 +4,7 @@ WECHAT_SUBSCRIBE_TEMPLATES against them and the API documents the kinds. Feature
 add their notifications module here, as they add their models to server/models.py."""
 
 from server.notifications import registry
+from server.store import notifications as store  # noqa: F401
 from server.wishes import notifications as wishes  # noqa: F401
 
 KINDS = registry.kinds()

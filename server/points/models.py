@@ -11,6 +11,8 @@ REASONS = {
     "wish_confirmed": "完成微心愿",
     "five_star_bonus": "五星好评奖励",
     "claim_timeout": "认领超时未完成",
+    "store_redeem": "积分超市兑换",
+    "store_refund": "兑换取消退还",
 }
 
 
