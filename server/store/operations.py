@@ -60,7 +60,10 @@ _REDEMPTION_BY_ID = (
     .join(User, User.id == Redemption.user_id)
     .where(Redemption.id == bindparam("redemption_id"))
 )
-_HOME_GRID_PATH = select(Area.path).where(Area.id == bindparam("area_id"))
+# The reward and where the buyer lives, in one round trip.
+_REWARD_AND_HOME = select(
+    Reward, select(Area.path).where(Area.id == bindparam("home_grid_id")).scalar_subquery()
+).where(Reward.id == bindparam("reward_id"))
 
 
 def source(redemption_id: int) -> str:
@@ -145,10 +148,10 @@ def withdraw(reward: Reward, user: User) -> Reward:
 def redeem(user: User, reward_id: int) -> Redemption:
     """Buy one item: the stock decrement, the balance check and the debit in one transaction.
     No stock, or too few points → 409, and nothing stays written."""
-    reward = get_reward(reward_id)
-    home_path = None
-    if user.home_grid_id is not None:
-        home_path = db.session.execute(_HOME_GRID_PATH, {"area_id": user.home_grid_id}).scalar()
+    row = db.session.execute(_REWARD_AND_HOME, {"reward_id": reward_id, "home_grid_id": user.home_grid_id}).first()
+    if row is None:
+        raise permissions.reward_not_found(reward_id)
+    reward, home_path = row
     if not permissions.can_redeem(reward, home_path):
         raise Forbidden("只有本社区的居民可以兑换", code="not_in_community")
     _ensure_active(reward)
