@@ -102,7 +102,7 @@ class RedemptionListSchema(Schema):
 
 def redemption_json(row, viewer_id: int) -> dict:
     """RedemptionSchema's dump of a redemption row (with ``reward_title`` and ``user_nickname``),
-    written out; the code only when ``viewer_id`` is the redeemer's."""
+    written out (tests/test_store_serialisers.py); the code only when ``viewer_id`` is the redeemer's."""
     answer = {
         "id": row.id,
         "reward": {"id": row.reward_id, "title": row.reward_title},

@@ -10,6 +10,7 @@ from server.accounts.operations import grant_role
 from server.areas.models import Area
 from server.areas.operations import create_area
 from server.core.extensions import db
+from server.store import demo as store_demo
 from server.wishes import operations as wishes
 
 # (street, [(community, number of grids)]): 67 grids in all, as in the report.
@@ -100,6 +101,7 @@ def load() -> None:
         owner = resident if n % 3 else neighbour
         helper = party_members[n % len(party_members)]
         _walk(owner, grid_worker, helper, status, title=title, category=category, description=description, n=n)
+    store_demo.load()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:
