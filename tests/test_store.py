@@ -7,6 +7,7 @@ import pytest
 
 from server.core.extensions import db
 from server.points.operations import award
+from tests.conftest import login
 
 _SOURCES = itertools.count(1)
 
@@ -329,3 +330,16 @@ def test_a_collected_redemption_cannot_be_cancelled(world, rice, rich_member):
     status, body = rich_member.post(f"/api/v1/redemptions/{bought['id']}/cancel")
     assert status == 409, body
     assert balance(rich_member) == 70
+
+
+def test_an_emptied_donor_means_the_community_gives_it(world, rice):
+    status, edited = patch(world.worker, f"/api/v1/rewards/{rice['id']}", {"donor": " ", "description": ""})
+    assert status == 200, edited
+    assert (edited["donor"], edited["description"]) == (None, None)
+
+
+def test_the_shelf_without_a_home_grid_or_an_area_is_422(client, factory):
+    factory.user("drifter")
+    status, body = login(client, "drifter").get("/api/v1/rewards")
+    assert status == 422, body
+    assert "area_id" in body["error"]["details"]

@@ -38,6 +38,11 @@ _USERS = User.__table__
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 
+# Body fields named apart from their columns; texts that an empty value clears (no donor: the
+# community's own).
+_COLUMN = {"donor": "donor_name"}
+_OPTIONAL_TEXT = frozenset({"description", "donor"})
+
 DEBIT = "store_redeem"
 REFUND = "store_refund"
 
@@ -93,8 +98,8 @@ def create_reward(user: User, *, area_id: int, title: str, price_points: int, st
         area_id=area.id,
         area_path=area.path,
         title=title,
-        description=fields.get("description"),
-        donor_name=fields.get("donor"),
+        description=fields.get("description") or None,
+        donor_name=fields.get("donor") or None,
         price_points=price_points,
         stock=stock,
         status="active",
@@ -114,7 +119,10 @@ def edit_reward(reward: Reward, user: User, **changes) -> Reward:
     _ensure_active(reward)
     texts = {name: changes[name] for name in ("title", "description", "donor") if changes.get(name)}
     _check_text(user, **texts)
-    columns = {"donor_name" if name == "donor" else name: value for name, value in changes.items()}
+    columns = {
+        _COLUMN.get(name, name): None if name in _OPTIONAL_TEXT and not value else value
+        for name, value in changes.items()
+    }
     columns["updated_at"] = clock.now()
     return _update_reward(reward, {"active"}, columns)
 
