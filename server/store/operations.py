@@ -258,8 +258,9 @@ def _require_staff(user: User, area_path: str, message: str = "只有该社区�
 
 
 def _check_text(user: User, scene: int = moderation.SCENE_FORUM, **texts) -> None:
-    """Refuse risky text (422). Staff write a store's texts and are the people who would
-    review them, so a "review" verdict, or WeChat unreachable, lets the text through."""
+    """Refuse risky text (422). A "review" verdict, or WeChat unreachable, lets the text
+    through: staff write the shelf's texts and are the people who would review them, and a
+    cancel reason is read only by the redeemer and the staff."""
     moderation.check(user, scene, **texts)
 
 
