@@ -1,6 +1,9 @@
 """Stock and balance never below zero, held by the database, over real HTTP at a
 multi-threaded server (both databases)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 from sqlalchemy import func, select
@@ -10,8 +13,19 @@ from server.points import queries as points
 from server.points.models import PointEntry
 from server.store.models import Redemption, Reward
 from tests.conftest import login
-from tests.test_claim_race import _fire_at_once
 from tests.test_store import RICE, give_points
+
+
+def _fire_at_once(calls):
+    """Each call from its own thread, released together by a barrier."""
+    barrier = threading.Barrier(len(calls))
+
+    def send(call):
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(send, calls))
 
 
 def _bearer(token):
