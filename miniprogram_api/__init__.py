@@ -14,6 +14,7 @@ from miniprogram_api import (
     points,
     posts,
     stats,
+    store,
     units,
     uploads,
     wechat_push,
@@ -34,6 +35,8 @@ BLUEPRINTS += (party.blp, units.blp)
 BLUEPRINTS += (posts.blp, pledges.blp, announcements.blp)
 # Volunteer activities and the volunteer record (issue 13).
 BLUEPRINTS += (activities.blp, activities.record_blp)
+# The points store (issue 13).
+BLUEPRINTS += (store.blp,)
 
 
 def register(app, api) -> None:

@@ -14,6 +14,7 @@ from server.points import models as points  # noqa: F401
 from server.posts import models as posts  # noqa: F401
 from server.ratelimits import models as ratelimits  # noqa: F401
 from server.stats import models as stats  # noqa: F401
+from server.store import models as store  # noqa: F401
 from server.units import models as units  # noqa: F401
 from server.uploads import models as uploads  # noqa: F401
 from server.wechat import models as wechat  # noqa: F401

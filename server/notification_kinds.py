@@ -8,6 +8,7 @@ from server.notifications import registry
 from server.party import notifications as party  # noqa: F401
 from server.pledges import notifications as pledges  # noqa: F401
 from server.posts import notifications as posts  # noqa: F401
+from server.store import notifications as store  # noqa: F401
 from server.units import notifications as units  # noqa: F401
 from server.wishes import notifications as wishes  # noqa: F401
 

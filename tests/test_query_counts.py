@@ -51,6 +51,13 @@ PINNED = {
     "GET /activities/{id}": (3, 3),
     "GET /me/volunteer-record": (2, 2),
     "POST signup": (5, 5),
+    # The points store (issue 13).
+    "GET /rewards": (3, 3),
+    "GET /me/redemptions": (2, 2),
+    "GET /redemptions": (2, 2),
+    # The reward and the buyer's home grid; the stock taken; PostgreSQL locks the buyer's row
+    # (SQLite has one writer); the balance; the redemption; its debit.
+    "POST redeem": (6, 7),
 }
 DIALECTS = ("sqlite", "postgresql")
 
@@ -463,3 +470,56 @@ def test_the_volunteer_record_costs_the_same_for_5_activities_as_for_1(app, worl
 
     assert len(many) == len(few), f"{len(few)} statements for 1 activity, {len(many)} for 5:\n{many}"
     assert_pinned(app, "GET /me/volunteer-record", many)
+
+
+# -- the points store (issue 13) ----------------------------------------------------------------
+
+
+def _shelve_and_sell(app, world, rewards: int, sold: int) -> None:
+    """``rewards`` rewards on the community shelf, ``sold`` of them bought by the member."""
+    from tests.test_store import RICE, give_points
+
+    give_points(app, world.user_id("member"), 10 * rewards)
+    for n in range(rewards):
+        status, reward = world.worker.post(
+            "/api/v1/rewards", {**RICE, "title": f"商品{n}", "price_points": 10, "area_id": world.community.id}
+        )
+        assert status == 201, reward
+        if n < sold:
+            status, body = world.member.post(f"/api/v1/rewards/{reward['id']}/redeem")
+            assert status == 201, body
+
+
+@pytest.mark.parametrize(
+    ("pin", "who", "path", "params"),
+    [
+        ("GET /rewards", "resident", "/api/v1/rewards", {}),
+        ("GET /me/redemptions", "member", "/api/v1/me/redemptions", {}),
+        ("GET /redemptions", "worker", "/api/v1/redemptions", {}),
+    ],
+    ids=["rewards", "my_redemptions", "staff_redemptions"],
+)
+def test_each_store_list_costs_the_same_for_20_rows_as_for_2(app, world, counted, pin, who, path, params):
+    def page():
+        return world.clients[who].get(path, limit=20, **params)
+
+    _shelve_and_sell(app, world, 2, 2)
+    (status, body), few = counted(page)
+    assert (status, len(body["items"])) == (200, 2), body
+    _shelve_and_sell(app, world, 18, 18)
+    (status, body), many = counted(page)
+    assert (status, len(body["items"])) == (200, 20), body
+
+    assert len(many) == len(few), f"{len(few)} statements for 2 rows, {len(many)} for 20:\n{many}"
+    assert_pinned(app, pin, many)
+
+
+def test_a_redemption_costs_what_is_pinned(app, world, counted):
+    _shelve_and_sell(app, world, 2, 1)
+    _, shelf = world.member.get("/api/v1/rewards")
+    unsold = max(item["id"] for item in shelf["items"])
+
+    (status, body), statements = counted(lambda: world.member.post(f"/api/v1/rewards/{unsold}/redeem"))
+
+    assert status == 201, body
+    assert_pinned(app, "POST redeem", statements)

@@ -15,6 +15,7 @@ from server.core.extensions import db
 from server.party import demo as party_demo
 from server.pledges.demo import load as pledges_demo
 from server.posts.demo import load as posts_demo
+from server.store import demo as store_demo
 from server.wishes import operations as wishes
 
 # (street, [(community, number of grids)]): 67 grids in all, as in the report.
@@ -111,6 +112,7 @@ def load() -> None:
     pledges_demo()
     announcements_demo()
     activities_demo.load()
+    store_demo.load()
 
 
 def _walk(owner: User, grid_worker: User, helper: User, status: str, *, title, category, description, n) -> None:

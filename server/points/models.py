@@ -13,6 +13,8 @@ REASONS = {
     "claim_timeout": "认领超时未完成",
     "pledge_kept": "承诺践诺",
     "volunteer_hours": "志愿服务时长",
+    "store_redeem": "积分超市兑换",
+    "store_refund": "兑换取消退还",
 }
 
 
