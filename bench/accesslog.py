@@ -21,10 +21,12 @@ from pathlib import Path
 
 _DETAIL = re.compile(r"^/api/v1/wishes/\d+$")
 _ACTION = re.compile(r"^/api/v1/wishes/\d+/([a-z]+)$")
+_SIGNUP = re.compile(r"^/api/v1/activities/\d+/signup$")
+_REDEEM = re.compile(r"^/api/v1/rewards/\d+/redeem$")
 # Kind -> the status every such request should answer (anything else is a failure).
-EXPECTED = {"post": 201}
+EXPECTED = {"post": 201, "sign-up": 201, "redeem": 201}
 READS = ("livez", "feed", "feed next page", "wish detail", "me", "inbox")
-WRITES = ("post", "review", "claim", "fulfil", "confirm")
+WRITES = ("post", "review", "claim", "fulfil", "confirm", "sign-up", "withdraw", "redeem")
 
 
 def kind_of(method: str, path: str, query: str | None) -> str:
@@ -40,9 +42,15 @@ def kind_of(method: str, path: str, query: str | None) -> str:
             return "me"
         if path == "/api/v1/notifications":
             return "inbox"
+    if method == "DELETE" and _SIGNUP.match(path):
+        return "withdraw"
     if method == "POST":
         if path == "/api/v1/wishes":
             return "post"
+        if _SIGNUP.match(path):
+            return "sign-up"
+        if _REDEEM.match(path):
+            return "redeem"
         action = _ACTION.match(path)
         if action:
             return action[1]

@@ -44,8 +44,9 @@ READERS = int(os.environ.get("BENCH_READERS") or (600 if QUICK else 3000))
 # Wishes over the tree besides the measured community's 10k: about 36 open a grid in the full
 # run (two feed pages), 12 in the quick one.
 PEAK_WISHES = 20_000 if QUICK else 150_000
-# About ten reads to one write; of the reads, most are feed pages (first and next), then details.
-PEAK_MIX = "feed=40,next=15,detail=25,me=10,inbox=10,write=10"
+# About ten reads to one write; of the reads, most are feed pages (first and next), then details;
+# of the writes, most are the wish lifecycle, then sign-ups (and withdrawals), then redemptions.
+PEAK_MIX = "feed=80,next=30,detail=50,me=20,inbox=20,write=16,signup=3,redeem=1"
 FRESH_MIX = "feed=3,next=1"
 
 

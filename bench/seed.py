@@ -150,8 +150,9 @@ def write_peak_tokens(
 ) -> None:
     """Tokens for the peak mix: ``readers`` distinct people of all ``grids`` ("grid_id token"
     lines), and ``teams`` writer teams, each a resident, a party member and the grid worker of a
-    grid of its own among ``team_grids`` ("grid_id resident member worker" lines), so no two
-    writers touch one wish."""
+    grid of its own among ``team_grids``, with an activity and a reward of that grid ("grid_id
+    resident member worker activity_id reward_id" lines), so no two writers touch one wish, one
+    sign-up or one balance. Commits."""
     from server.accounts.tokens import issue_token
 
     users = {user.id: user for user in db.session.scalars(select(User).where(User.openid.like("seed-%")))}
@@ -167,8 +168,50 @@ def write_peak_tokens(
         grid = team_grids[n * stride]
         # The grid's last resident and member: a reader drawn above may be one, a writer elsewhere none.
         team = (grid.people[-1], grid.members[-1], grid.worker)
-        lines.append(f"{grid.id} " + " ".join(issue_token(users[person]) for person in team) + "\n")
+        activity, reward = _team_activity_and_reward(grid, member=grid.members[-1])
+        tokens = " ".join(issue_token(users[person]) for person in team)
+        lines.append(f"{grid.id} {tokens} {activity} {reward}\n")
+    db.session.commit()
     teams_file.write_text("".join(lines))
+
+
+TEAM_POINTS = 1_000_000
+
+
+def _team_activity_and_reward(grid: Grid, *, member: int) -> tuple[int, int]:
+    """An upcoming activity of the team's grid for its member to sign up to and withdraw from,
+    a reward on the grid's shelf with stock for the whole run, and points to buy it with."""
+    from server.activities.models import Activity
+    from server.points.operations import award
+    from server.store.models import Reward
+
+    starts_at = datetime.now(UTC) + timedelta(days=2)
+    activity = Activity(
+        area_id=grid.id,
+        area_path=grid.path,
+        organiser_id=grid.worker,
+        title="清理楼道杂物",
+        description="和居民一起清理楼道堆放的杂物。",
+        place="基准小区3号楼",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=2),
+        capacity=20,
+        points_per_hour=2,
+        checkin_code="BENCH001",
+    )
+    reward = Reward(
+        area_id=grid.id,
+        area_path=grid.path,
+        title="大米一袋",
+        donor_name="区供电分公司",
+        price_points=1,
+        stock=TEAM_POINTS,
+        created_by=grid.worker,
+    )
+    db.session.add_all([activity, reward])
+    db.session.flush()
+    award(member, TEAM_POINTS, "wish_confirmed", "bench:points")
+    return activity.id, reward.id
 
 
 def load_wishes(grids: list[Grid], count: int, *, seed: int = 1) -> int:

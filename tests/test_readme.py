@@ -34,3 +34,27 @@ def test_the_readme_walk_through_takes_a_wish_from_post_to_closed(app, live_serv
     timeline = json.loads(lines[6])
     assert [event["action"] for event in timeline] == ["post", "approve", "claim", "fulfil", "confirm", "close"]
     assert lines[-1] == "12"
+
+
+def test_the_community_walk_through_holds_three_places_credits_once_and_hands_over_a_reward(app, live_server):
+    with app.app_context():
+        demo.load()
+        db.session.commit()
+    script = re.search(r"this second walk-through.*?```sh\n(.*?)```", README.read_text(), re.S).group(1)
+    port = live_server.rsplit(":", 1)[1]
+
+    result = subprocess.run(
+        ["bash", "-c", script],
+        env={"PORT": port, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"activity \d+", lines[0])
+    assert lines[1:3] == ["3 signed_up", "7 waitlisted"]
+    credits = json.loads(lines[3])
+    assert [(credit["hours"], credit["points"]) for credit in credits] == [(1.0, 10)] * 3
+    assert lines[4:] == ["409", "pending", "collected"]

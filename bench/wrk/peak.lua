@@ -13,9 +13,13 @@
 --   write   the next step of this connection's own wish: post (resident) -> review approve
 --           (grid worker; only when the post answered pending_review: review is on for part of
 --           the communities) -> claim (party member) -> fulfil -> confirm (resident). Each
---           connection's team is a line of BENCH_TEAMS ("grid_id resident member worker"), in a
---           grid of its own, so no two writers race for a wish and every write should succeed.
--- Without BENCH_TEAMS, "write" reads a feed instead.
+--           connection's team is a line of BENCH_TEAMS ("grid_id resident member worker
+--           activity_id reward_id"), in a grid of its own, so no two writers race for a wish
+--           and every write should succeed;
+--   signup  the team's member signs up to the grid's activity (201), or, when signed up,
+--           withdraws (DELETE, 200), turn about;
+--   redeem  the team's member buys one of the grid's rewards with points (201).
+-- Without BENCH_TEAMS, "write", "signup" and "redeem" read a feed instead.
 dofile("bench/wrk/report.lua")
 
 local threads = {}
@@ -47,8 +51,9 @@ function init(args)
   local teams_file = os.getenv("BENCH_TEAMS")
   if teams_file and teams_file ~= "" then
     local teams = lines_of(teams_file)
-    local grid, resident, member, worker = teams[(number - 1) % #teams + 1]:match("^(%d+)%s+(%S+)%s+(%S+)%s+(%S+)$")
-    team = { grid = grid, resident = resident, member = member, worker = worker }
+    local grid, resident, member, worker, activity, reward =
+      teams[(number - 1) % #teams + 1]:match("^(%d+)%s+(%S+)%s+(%S+)%s+(%S+)%s+(%d+)%s+(%d+)$")
+    team = { grid = grid, resident = resident, member = member, worker = worker, activity = activity, reward = reward }
   end
   choices, total_weight = {}, 0
   for name, weight in os.getenv("BENCH_MIX"):gmatch("(%a+)=(%d+)") do
@@ -58,6 +63,7 @@ function init(args)
   max_seeded = tonumber(os.getenv("BENCH_MAX_SEEDED_ID") or "0")
   pages, wish_ids = {}, {}
   step, wish = "post", nil
+  signed_up = false
   counts, failed = {}, {}
   loops = 0
 end
@@ -104,14 +110,28 @@ local function write_request()
   return post(path .. "/confirm", team.resident, '{"stars": 5}')
 end
 
+-- What each kind of request should answer; any other status is a failure.
+local EXPECTED = { post = 201, signup = 201, redeem = 201 }
+
 function request()
   local kind = choose()
-  if kind == "write" and not team then kind = "feed" end
+  if (kind == "write" or kind == "signup" or kind == "redeem") and not team then kind = "feed" end
   if kind == "next" and #pages == 0 then kind = "feed" end
   if kind == "detail" and #wish_ids == 0 then kind = "feed" end
   if kind == "write" then
     current = step
     return write_request()
+  elseif kind == "signup" then
+    local path = "/api/v1/activities/" .. team.activity .. "/signup"
+    if signed_up then
+      current = "withdraw"
+      return wrk.format("DELETE", path, { ["Authorization"] = "Bearer " .. team.member })
+    end
+    current = "signup"
+    return post(path, team.member, nil)
+  elseif kind == "redeem" then
+    current = "redeem"
+    return post("/api/v1/rewards/" .. team.reward .. "/redeem", team.member, nil)
   end
   current = kind
   if kind == "feed" then
@@ -151,7 +171,7 @@ local NEXT_STEP = { review = "claim", claim = "fulfil", fulfil = "confirm" }
 
 function response(status, headers, body)
   counts[current] = (counts[current] or 0) + 1
-  local expected = current == "post" and 201 or 200
+  local expected = EXPECTED[current] or 200
   if status ~= expected then
     failed[current] = (failed[current] or 0) + 1
     if NEXT_STEP[current] or current == "post" or current == "confirm" then step, wish = "post", nil end
@@ -178,6 +198,10 @@ function response(status, headers, body)
   elseif current == "confirm" then
     loops = loops + 1
     step, wish = "post", nil
+  elseif current == "signup" then
+    signed_up = true
+  elseif current == "withdraw" then
+    signed_up = false
   end
 end
 
