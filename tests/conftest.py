@@ -12,6 +12,7 @@ from tests.fixtures.world import World  # noqa: E402
 
 pytest_plugins = [
     "tests.fixtures.servers",
+    "tests.fixtures.browser",
     "tests.fixtures.app",
     "tests.fixtures.database",
     "tests.fixtures.empty_database",
