@@ -12,35 +12,12 @@ from server.entrypoints import demo
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_the_readme_walk_through_takes_a_wish_from_post_to_closed(app, live_server):
+def _run_walk_through(app, live_server, introduced_by: str) -> list[str]:
+    """The README's script after ``introduced_by``, run by bash against the demo; its lines."""
     with app.app_context():
         demo.load()
         db.session.commit()
-    script = re.search(r"paste this into a shell.*?```sh\n(.*?)```", README.read_text(), re.S).group(1)
-    port = live_server.rsplit(":", 1)[1]
-
-    result = subprocess.run(
-        ["bash", "-c", script],
-        env={"PORT": port, "PATH": os.environ["PATH"]},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
-    assert re.fullmatch(r"posted wish \d+", lines[0])
-    assert lines[1:6] == ["open", "claimed", "fulfilled", "confirmed", "closed"]
-    timeline = json.loads(lines[6])
-    assert [event["action"] for event in timeline] == ["post", "approve", "claim", "fulfil", "confirm", "close"]
-    assert lines[-1] == "12"
-
-
-def test_the_community_walk_through_holds_three_places_credits_once_and_hands_over_a_reward(app, live_server):
-    with app.app_context():
-        demo.load()
-        db.session.commit()
-    script = re.search(r"this second walk-through.*?```sh\n(.*?)```", README.read_text(), re.S).group(1)
+    script = re.search(rf"{introduced_by}.*?```sh\n(.*?)```", README.read_text(), re.S).group(1)
     port = live_server.rsplit(":", 1)[1]
 
     result = subprocess.run(
@@ -52,7 +29,22 @@ def test_the_community_walk_through_holds_three_places_credits_once_and_hands_ov
     )
 
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    return result.stdout.splitlines()
+
+
+def test_the_readme_walk_through_takes_a_wish_from_post_to_closed(app, live_server):
+    lines = _run_walk_through(app, live_server, "paste this into a shell")
+
+    assert re.fullmatch(r"posted wish \d+", lines[0])
+    assert lines[1:6] == ["open", "claimed", "fulfilled", "confirmed", "closed"]
+    timeline = json.loads(lines[6])
+    assert [event["action"] for event in timeline] == ["post", "approve", "claim", "fulfil", "confirm", "close"]
+    assert lines[-1] == "12"
+
+
+def test_the_community_walk_through_holds_three_places_credits_once_and_hands_over_a_reward(app, live_server):
+    lines = _run_walk_through(app, live_server, "this second walk-through")
+
     assert re.fullmatch(r"activity \d+", lines[0])
     assert lines[1:3] == ["3 signed_up", "7 waitlisted"]
     credits = json.loads(lines[3])

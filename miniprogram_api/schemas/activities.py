@@ -7,7 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from miniprogram_api.fields import Id, ShanghaiDateTime, shanghai_isoformat
 from miniprogram_api.schemas.common import PageQuery, text
-from miniprogram_api.schemas.stats import REPORTING_DATES
+from miniprogram_api.schemas.stats import AreaDatesQuery
 from server.activities import permissions
 from server.activities.models import SIGNUP_STATUSES
 from server.activities.notifications import format_hours
@@ -59,15 +59,8 @@ class ActivityCreateSchema(Schema):
             raise ValidationError("设置签到范围时需提供活动地点的经纬度", "checkin_radius_m")
 
 
-class ActivityListQuery(PageQuery):
-    area_id = Id(load_default=None)
-    date_from = fields.Date(data_key="from", load_default=None, validate=REPORTING_DATES)
-    date_to = fields.Date(data_key="to", load_default=None, validate=REPORTING_DATES)
-
-    @validates_schema
-    def _ordered(self, data, **kwargs):
-        if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
-            raise ValidationError("结束日期不能早于开始日期", "to")
+class ActivityListQuery(PageQuery, AreaDatesQuery):
+    pass
 
 
 class MySignupSchema(Schema):

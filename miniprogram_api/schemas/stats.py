@@ -9,7 +9,9 @@ from miniprogram_api.fields import Id
 REPORTING_DATES = validate.Range(min=date(2000, 1, 1), max=date(2099, 12, 31), error="日期应在 2000–2099 年之间")
 
 
-class StatsQuery(Schema):
+class AreaDatesQuery(Schema):
+    """``?area_id=&from=&to=``: a node of the tree and an optional range of Shanghai dates."""
+
     area_id = Id(load_default=None)
     date_from = fields.Date(data_key="from", load_default=None, validate=REPORTING_DATES)
     date_to = fields.Date(data_key="to", load_default=None, validate=REPORTING_DATES)
@@ -18,6 +20,10 @@ class StatsQuery(Schema):
     def _ordered(self, data, **kwargs):
         if data["date_from"] and data["date_to"] and data["date_from"] > data["date_to"]:
             raise ValidationError("结束日期不能早于开始日期", "to")
+
+
+class StatsQuery(AreaDatesQuery):
+    pass
 
 
 class RateSchema(Schema):
