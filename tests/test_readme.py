@@ -22,7 +22,8 @@ def _run_walk_through(app, live_server, introduced_by: str) -> list[str]:
 
     result = subprocess.run(
         ["bash", "-c", script],
-        env={"PORT": port, "PATH": os.environ["PATH"]},
+        # Unbuffered Python (as many shells have it) writes a line and its newline apart.
+        env={"PORT": port, "PATH": os.environ["PATH"], "PYTHONUNBUFFERED": "1"},
         capture_output=True,
         text=True,
         timeout=120,
