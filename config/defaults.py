@@ -30,6 +30,10 @@ RATELIMIT_ENABLED = True
 RATELIMIT_LOGIN_FAILED = "60/minute"
 RATELIMIT_LOGIN_CODE_FAILED = "3/10minute"
 RATELIMIT_WISH_POST = "10/hour;30/day"
+# The staff console's sign-in (server/console): wrong passwords per username lock that account,
+# per address only far more (many staff may sit behind one intranet address).
+RATELIMIT_CONSOLE_SIGN_IN_FAILED = "5/15minute;20/day"
+RATELIMIT_CONSOLE_ADDRESS_FAILED = "100/15minute"
 RATELIMIT_UPLOAD = "60/day"
 # Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
 # 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
@@ -44,6 +48,17 @@ RECENT_SECONDS = 2
 # How long the answer to a POST sent with an Idempotency-Key is remembered (a retry within it
 # replays the answer); the idempotency_purge job deletes older ones. At least 60.
 IDEMPOTENCY_RETENTION_SECONDS = 24 * 3600
+
+# The staff console's session cookie (server/console): not readable by scripts, not sent on
+# cross-site requests other than top-level links, and in production only over HTTPS.
+SESSION_COOKIE_NAME = "microwish_console"
+# Sent to the console's pages only: the API's requests stay cookieless (server/core/sessions.py).
+SESSION_COOKIE_PATH = "/console"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+# A console session ends this long after sign-in (the cookie's signature carries the time).
+PERMANENT_SESSION_LIFETIME = 12 * 3600
 
 # Seconds a login token stays valid.
 TOKEN_TTL_SECONDS = 7 * 24 * 3600

@@ -5,7 +5,7 @@ from sqlalchemy import event
 from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import models, ratelimits  # noqa: F401  (models: every table before create_all)
+from server import console, models, ratelimits  # noqa: F401  (models: every table before create_all)
 from server.core import redis_client, worker_cache
 from server.core.errors import ErrorSchema, register_error_handlers
 from server.core.extensions import Api, db, init_read_engines, migrate, replace_connections_the_server_closed
@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None, env_name: str | None = None) -> Fl
     import miniprogram_api
 
     miniprogram_api.register(app, api)
+    console.register(app)
     _serve_docs_assets(app)
     register_error_handlers(app)
     cli.register(app)

@@ -10,7 +10,7 @@ from pathlib import Path
 SERVER = Path(__file__).resolve().parent.parent / "server"
 PACKAGES = sorted(path.name for path in SERVER.iterdir() if (path / "__init__.py").exists())
 # The edges call the features; a feature package never imports them.
-ENTRY_PACKAGES = ("entrypoints", "jobs")
+ENTRY_PACKAGES = ("console", "entrypoints", "jobs")
 EDGES = ("miniprogram_api", "server.jobs", "server.console", "server.entrypoints")
 
 

@@ -122,6 +122,20 @@ def test_the_demo_loads_once_with_the_yaozhou_tree_accounts_and_every_status(dem
         assert db.session.scalar(select(func.count()).select_from(User)) >= 75
 
 
+def test_the_demo_staff_sign_in_to_the_console_with_demo_staff_password_and_residents_do_not(demo_app, monkeypatch):
+    from tests.console import sign_in
+
+    monkeypatch.setenv("DEMO_STAFF_PASSWORD", "s3cret-demo")
+    assert prepare_database(demo_app, with_demo=True) is True
+
+    for staff in ("demo-grid-worker", "demo-admin"):
+        response = sign_in(demo_app.test_client(), staff, "s3cret-demo")
+        assert response.status_code == 303, staff
+        assert response.headers["Location"] == "/console/"
+    assert sign_in(demo_app.test_client(), "demo-grid-worker", "demo-password").status_code == 401
+    assert sign_in(demo_app.test_client(), "demo-resident", "s3cret-demo").status_code == 401
+
+
 @pytest.mark.parametrize("review_required", [True, False])
 def test_the_demo_loads_under_each_review_setting_as_make_run_would(tmp_path, fake_wechat, review_required):
     """``make run`` talks to the fake WeChat, so the content check passes and the setting alone

@@ -79,3 +79,20 @@ class RoleGrant(db.Model):
 
     user: Mapped[User] = relationship(back_populates="grants")
     area: Mapped[Area] = relationship(lazy="joined")
+
+
+class StaffCredential(db.Model):
+    """A staff member's console sign-in: a username and an argon2 hash (accounts/staff_passwords.py).
+    Only people with a staff grant may use it; revoking the grants shuts the console to them."""
+
+    __tablename__ = "staff_credentials"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # Stored as typed in lower case: one person cannot be two usernames differing in case.
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped at sign-out: every console session signed in before it stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+    user: Mapped[User] = relationship()

@@ -21,11 +21,14 @@ def prepare_database(app, *, with_demo: bool) -> bool:
     with app.app_context():
         _refuse_unversioned_tables()
         upgrade()
-        if not with_demo or demo.is_loaded():
+        if not with_demo:
             return False
-        demo.load()
+        loaded = not demo.is_loaded()
+        if loaded:
+            demo.load()
+        demo.give_console_staff_passwords()
         db.session.commit()
-        return True
+        return loaded
 
 
 def _refuse_unversioned_tables() -> None:

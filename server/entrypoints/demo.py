@@ -2,11 +2,13 @@
 status, made through the same operations the API uses so every timeline is real."""
 
 import itertools
+import os
 
 from sqlalchemy import select
 
-from server.accounts.models import User
+from server.accounts.models import StaffCredential, User
 from server.accounts.operations import grant_role
+from server.accounts.staff_passwords import set_password
 from server.activities import demo as activities_demo
 from server.announcements.demo import load as announcements_demo
 from server.areas.models import Area
@@ -17,6 +19,16 @@ from server.pledges.demo import load as pledges_demo
 from server.posts.demo import load as posts_demo
 from server.store import demo as store_demo
 from server.wishes import operations as wishes
+
+DEFAULT_STAFF_PASSWORD = "demo-password"
+# The demo staff who sign in to the console (DESIGN §5), their usernames their openids.
+CONSOLE_STAFF = ("demo-grid-worker", "demo-admin")
+
+
+def staff_password() -> str:
+    """The demo staff's console password: DEMO_STAFF_PASSWORD, or the documented default."""
+    return os.environ.get("DEMO_STAFF_PASSWORD") or DEFAULT_STAFF_PASSWORD
+
 
 # (street, [(community, number of grids)]): 67 grids in all, as in the report.
 TREE = [
@@ -58,6 +70,15 @@ PATHS = {
     "disputed": ["approve", "claim", "fulfil", "dispute"],
     "closed": ["approve", "claim", "fulfil", "confirm", "close"],
 }
+
+
+def give_console_staff_passwords() -> None:
+    """The demo staff's console sign-in, also for a demo database loaded before the console
+    existed; an account that has one keeps its password."""
+    users = db.session.scalars(select(User).where(User.openid.in_(CONSOLE_STAFF))).all()
+    for user in users:
+        if db.session.get(StaffCredential, user.id) is None:
+            set_password(user, user.openid, staff_password())
 
 
 def is_loaded() -> bool:

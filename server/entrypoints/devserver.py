@@ -39,12 +39,24 @@ def main() -> int:
     except DatabaseNotMigrated as exc:
         print(f"micro-wish: {exc.message}", file=sys.stderr)
         return 2
+    if app.config["DEMO_DATA"]:
+        _print_console_sign_in(port)
     # The scheduled jobs beside the dev server (daemon threads; the lease keeps it to one).
     from server.jobs.scheduler import start_in_background
 
     start_in_background(app)
     app.run(host="127.0.0.1", port=port, threaded=True, use_reloader=False)
     return 0
+
+
+def _print_console_sign_in(port: int) -> None:
+    from server.entrypoints import demo
+
+    print(
+        f"staff console: http://127.0.0.1:{port}/console/login — sign in as "
+        f"{' or '.join(demo.CONSOLE_STAFF)} with password {demo.staff_password()!r} (DEMO_STAFF_PASSWORD)",
+        flush=True,
+    )
 
 
 def _port() -> int:

@@ -90,6 +90,37 @@ LOGIN_FAILED = RateLimit(
 LOGIN_CODE_FAILED = RateLimit(
     "login_code_failed", "RATELIMIT_LOGIN_CODE_FAILED", _login_code, counts=_failed_login, counted_after_answer=True
 )
+
+
+def _console_username() -> str:
+    # The username as the console stores it (accounts/staff_passwords.py): case does not make a new one.
+    username = request.form.get("username", "").strip().lower()
+    return "console_user:" + hashlib.sha256(username.encode()).hexdigest()
+
+
+def _console_sign_in_failed(response: Response) -> bool:
+    """The console's sign-in page answers a refused username or password with 401."""
+    return response.status_code == 401
+
+
+# A staff account is locked (per username) after a few wrong passwords, whichever addresses
+# they come from; an address is refused only after many more, so one guesser behind a
+# government intranet's single exit locks out the accounts it tried, not everyone behind it.
+# As with the mini-program's logins, a success never counts.
+CONSOLE_SIGN_IN_FAILED = RateLimit(
+    "console_sign_in_failed",
+    "RATELIMIT_CONSOLE_SIGN_IN_FAILED",
+    _console_username,
+    counts=_console_sign_in_failed,
+    counted_after_answer=True,
+)
+CONSOLE_ADDRESS_FAILED = RateLimit(
+    "console_address_failed",
+    "RATELIMIT_CONSOLE_ADDRESS_FAILED",
+    _client_ip,
+    counts=_console_sign_in_failed,
+    counted_after_answer=True,
+)
 WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 # Every attempt counts, refused ones too: reading and checking a photo is the work it bounds.
 UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)

@@ -3,7 +3,7 @@
 import functools
 from datetime import date
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from server.accounts.models import User
@@ -33,6 +33,11 @@ def visible_to(user: User):
         _WISHES.c.claimer_id == user.id,
         *staff_scope,
     )
+
+
+def in_staff_scope(user: User):
+    """What ``user`` looks after as staff: the wishes of the areas of their staff grants."""
+    return or_(false(), *(subtree_condition(_WISHES.c.area_path, area) for area in user.staff_areas()))
 
 
 # What a list row shows (miniprogram_api/schemas/wishes.py: wish_summary): read as plain rows,
@@ -65,8 +70,9 @@ def list_wishes(
     category: str | None = None,
     mine: str | None = None,
 ):
-    """A page of what ``user`` may see (``None``: what anyone may see) with the filters given,
-    as rows of LIST_COLUMNS; it may be a moment old (the read replica)."""
+    """A page of what ``user`` may see (``None``: what anyone may see; ``mine="staffed"``: only
+    what they look after as staff) with the filters given, as rows of LIST_COLUMNS; it may be a
+    moment old (the read replica)."""
     values = {"status": status, "grid_id": grid_id, "category": category, "before": decode_cursor(cursor)}
     values = {name: value for name, value in values.items() if value is not None}
     whose = "pool" if user is None else mine or "visible"
@@ -74,6 +80,8 @@ def list_wishes(
     # The caller's staff scopes and an area's subtree are conditions built for the request.
     if whose == "visible":
         query = query.where(visible_to(user))
+    elif whose == "staffed":
+        query = query.where(in_staff_scope(user))
     if area is not None:
         query = query.where(subtree_condition(_WISHES.c.area_path, area))
     if user is not None:
