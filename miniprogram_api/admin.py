@@ -66,6 +66,17 @@ def change_area(body, area_id):
     return operations.change_area(current_user(), area_id, **body)
 
 
+@blp.route("/areas/<id:area_id>/retire", methods=["POST"])
+@blp.login_required
+@blp.writes
+@blp.response(200, AdminAreaSchema)
+@blp.errors(403, 404, 409)
+def retire_area(area_id):
+    """Retire the node and its subtree: no new wishes, activities, residents or child nodes
+    there; what was posted stays readable. It is no longer listed by ``GET /areas``."""
+    return operations.retire_area(current_user(), area_id)
+
+
 def _sheet_size_limit(func):
     """Read the body only up to the sheet limit; beyond it the sheet is refused as the other
     bad sheets are (422), naming the limit."""

@@ -14,7 +14,7 @@ from server.areas.models import Area
 from server.areas.operations import create_area
 from server.core.extensions import db
 from server.wishes.models import Wish
-from tests.fixtures.api import ApiClient, act, login, post_wish
+from tests.fixtures.api import VALID_WISH, ApiClient, act, login, post_wish
 
 AREAS = "/api/v1/admin/areas"
 GRANTS = "/api/v1/admin/grants"
@@ -353,3 +353,31 @@ def test_admin_create_refuses_when_an_admin_exists(app, world):
     assert result.exit_code != 0 and "admin exists" in result.output
     with app.app_context():
         assert db.session.scalar(select(User).where(User.openid == "someone")) is None
+
+
+# -- retiring a node -----------------------------------------------------------------------------
+
+
+def test_a_retired_grid_takes_no_new_wishes_but_its_old_ones_stay_readable(world):
+    old = post_wish(world.resident)
+    status, body = world.community_admin.post(f"{AREAS}/{world.grid.id}/retire")
+    assert status == 200 and body["retired_at"] is not None
+    status, answer = world.resident.post("/api/v1/wishes", {**VALID_WISH})
+    assert status == 409 and answer["error"]["code"] == "area_retired"
+    status, seen = world.resident.get(f"/api/v1/wishes/{old['id']}")
+    assert status == 200 and seen["title"] == old["title"]
+    assert world.grid.id not in _children(world.community_admin, world.community.id).values()
+
+
+def test_retiring_a_community_retires_its_grids(world):
+    assert world.district_admin.post(f"{AREAS}/{world.community.id}/retire")[0] == 200
+    status, answer = world.resident.post("/api/v1/wishes", {**VALID_WISH})
+    assert status == 409 and answer["error"]["code"] == "area_retired"
+    status, answer = world.district_admin.post(AREAS, _node("新网格", "grid", world.community))
+    assert status == 409 and answer["error"]["code"] == "area_retired"
+
+
+@pytest.mark.parametrize("who", ["jiefang_admin", "worker", "resident"])
+def test_only_an_admin_of_the_node_retires_it(world, who):
+    status, body = world.clients[who].post(f"{AREAS}/{world.grid.id}/retire")
+    assert status == 403 and body["error"]["code"] == "admin_required"

@@ -34,6 +34,7 @@ class AdminAreaSchema(Schema):
     level = fields.String(metadata={"enum": list(LEVELS)})
     name = fields.String()
     path = fields.String(metadata={"description": 'ids from the district down: "/1/4/9/"'})
+    retired_at = ShanghaiDateTime(allow_none=True, metadata={"description": "set once retired: no new content"})
 
 
 class ImportFormSchema(Schema):

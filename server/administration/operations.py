@@ -12,7 +12,7 @@ from server.administration.permissions import ensure_administers, ensure_any_adm
 from server.administration.sheets import read_sheet
 from server.areas import operations as tree
 from server.areas.models import Area
-from server.areas.queries import get_area, subtree_condition
+from server.areas.queries import ensure_accepts_new_content, get_area, subtree_condition
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.extensions import db
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 def add_area(user: User, *, name: str, level: str, parent_id: int) -> Area:
     parent = get_area(parent_id)
     ensure_administers(user, parent)
+    ensure_accepts_new_content(parent)
     tree.ensure_unique_sibling_name(name, parent.id)
     area = tree.create_area(name, level, parent)
     log.info("area %s %s created under %s by user %s", area.id, level, parent.id, user.id)
@@ -37,8 +38,21 @@ def change_area(user: User, area_id: int, *, name: str | None = None, parent_id:
     if parent_id is not None:
         new_parent = get_area(parent_id)
         ensure_administers(user, new_parent)
+        ensure_accepts_new_content(new_parent)
         area = tree.move_area(area, new_parent)
     log.info("area %s changed by user %s", area.id, user.id)
+    return area
+
+
+def retire_area(user: User, area_id: int) -> Area:
+    """Retire a node and its subtree: nothing new is posted, organised or bound there; what
+    exists stays readable. An admin cannot retire the node their own grant is on."""
+    area = get_area(area_id)
+    ensure_administers(user, area)
+    if any(grant.area_id == area.id for grant in user.grants_of("admin")):
+        raise Conflict("不能撤销自己管理的根节点", code="own_node")
+    area = tree.retire_area(area)
+    log.info("area %s retired by user %s", area.id, user.id)
     return area
 
 
@@ -60,6 +74,7 @@ def import_sheet(user: User, data: bytes, parent_id: int | None = None) -> Impor
     there are counted as existing. Every row is checked first: one bad row and nothing is made."""
     district = _home_node(user, parent_id)
     ensure_administers(user, district)
+    ensure_accepts_new_content(district)
     if district.level != "district":
         raise Unprocessable("只能导入到区（县）节点下", code="not_a_district", details={"parent_id": ["必须是区"]})
     rows = read_sheet(data)
@@ -103,6 +118,7 @@ def grant_staff_role(user: User, *, user_id: int, role: str, area_id: int) -> Ro
     )
     if db.session.scalar(exists) is not None:
         raise Conflict("该用户已有此授权", code="grant_exists")
+    ensure_accepts_new_content(area)
     grant = grant_role(grantee, role, area.id)
     log.info("grant %s: %s of %s to user %s by user %s", grant.id, role, area.id, grantee.id, user.id)
     return grant

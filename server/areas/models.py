@@ -31,6 +31,8 @@ class Area(db.Model):
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     # Communities may switch review off; None means "follow the REVIEW_REQUIRED setting".
     review_required: Mapped[bool | None] = mapped_column(default=None)
+    # Set on a retired node and its whole subtree: no new content there, what exists stays readable.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def covers(self, other_path: str) -> bool:
         """True when the node at ``other_path`` is this node or lies below it."""

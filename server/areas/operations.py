@@ -98,6 +98,19 @@ def move_area(area: Area, new_parent: Area) -> Area:
     return db.session.get(Area, area.id)
 
 
+def retire_area(area: Area) -> Area:
+    """Retire the node and everything below it (already retired parts keep their date)."""
+    now = clock.now()
+    db.session.execute(
+        update(Area)
+        .where(subtree_condition(Area.path, area), Area.retired_at.is_(None))
+        .values(retired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return db.session.get(Area, area.id)
+
+
 def grid_bind_code(user: "User", area_id: int) -> bytes:
     """The PNG of a grid's "bind me" mini-program code, for its staff to print.
 
