@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core import clock
@@ -22,6 +22,9 @@ class Area(db.Model):
     __table_args__ = (
         CheckConstraint(f"level IN {LEVELS}", name="level"),
         Index("ix_areas_parent_id_id", "parent_id", "id"),
+        # Names are unique among siblings (a sheet's rows are matched by name); districts, whose
+        # parent is NULL, are not compared by it.
+        UniqueConstraint("parent_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
