@@ -15,7 +15,6 @@ from miniprogram_api.schemas.admin import (
     GrantSchema,
     ImportFormSchema,
     ImportResultSchema,
-    ImportTargetSchema,
     RulesSchema,
     RulesUpdateSchema,
 )
@@ -97,15 +96,14 @@ def _sheet_size_limit(func):
 @_sheet_size_limit
 @blp.login_required
 @blp.writes
-@blp.arguments(ImportFormSchema, location="files")
-@blp.arguments(ImportTargetSchema, location="form")
+@blp.arguments(ImportFormSchema, location="multipart")
 @blp.response(201, ImportResultSchema)
 @blp.errors(403, 404)
-def import_areas(files, form):
+def import_areas(form):
     """Streets, communities and grids from a sheet (multipart ``file``: CSV or XLSX, header row
     街道, 社区, 网格) under the district ``parent_id``. Any bad row: 422 naming every failing row
     in ``details.rows``, and nothing is created."""
-    return operations.import_sheet(current_user(), files["file"].read(), form["parent_id"])
+    return operations.import_sheet(current_user(), form["file"].read(), form["parent_id"])
 
 
 @blp.route("/grants", methods=["POST"])

@@ -381,3 +381,13 @@ def test_retiring_a_community_retires_its_grids(world):
 def test_only_an_admin_of_the_node_retires_it(world, who):
     status, body = world.clients[who].post(f"{AREAS}/{world.grid.id}/retire")
     assert status == 403 and body["error"]["code"] == "admin_required"
+
+
+def test_an_import_without_a_file_is_422_naming_it(world):
+    response = world.district_admin.client.post(
+        f"{AREAS}/import",
+        data={"parent_id": str(world.district.id)},
+        content_type="multipart/form-data",
+        headers=world.district_admin._headers(None),
+    )
+    assert response.status_code == 422 and "file" in response.get_json()["error"]["details"]

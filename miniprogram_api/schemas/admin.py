@@ -39,9 +39,6 @@ class AdminAreaSchema(Schema):
 
 class ImportFormSchema(Schema):
     file = FileField(required=True, metadata={"description": "CSV (UTF-8 or GBK) or XLSX, header row 街道,社区,网格"})
-
-
-class ImportTargetSchema(Schema):
     parent_id = Id(load_default=None, metadata={"description": "the district node; default: the caller's own"})
 
 
