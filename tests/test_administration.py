@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from server.accounts.models import RoleGrant, User
 from server.accounts.operations import grant_role
 from server.activities.models import Activity
+from server.areas import operations as tree
 from server.areas.models import Area
 from server.areas.operations import create_area
 from server.core.extensions import db
@@ -391,3 +392,10 @@ def test_an_import_without_a_file_is_422_naming_it(world):
         headers=world.district_admin._headers(None),
     )
     assert response.status_code == 422 and "file" in response.get_json()["error"]["details"]
+
+
+def test_a_sibling_named_by_a_concurrent_request_is_409_not_a_server_error(world, monkeypatch):
+    monkeypatch.setattr(tree, "ensure_unique_sibling_name", lambda *args, **kwargs: None)  # the race: both checked
+    status, body = world.community_admin.post(AREAS, _node("红旗社区第2网格", "grid", world.community))
+    assert status == 409 and body["error"]["code"] == "duplicate_area_name"
+    assert "红旗社区第2网格" in _children(world.community_admin, world.community.id)
