@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, missing
 from sqlalchemy.exc import IntegrityError
 from webargs.core import parse_json
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import CombinedMultiDict
 
 from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
@@ -69,6 +70,13 @@ class StrictParser(FlaskParser):
         "querystring": RAISE,
     }
 
+    # A multipart body read as one set of arguments: its fields and its files (a sheet and the
+    # node it goes under), documented as one multipart/form-data schema.
+    __location_map__: ClassVar[dict] = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def load_multipart(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema)
+
     def _raw_load_json(self, req):
         """The JSON body, or missing without one (a body may be optional). A body that is not
         JSON says so (415) instead of leaving every field missing; one nested deeper than
@@ -92,6 +100,10 @@ class StrictParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = StrictParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING: ClassVar[dict] = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
 
     def arguments(self, schema, *, location="json", **kwargs):
         """flask-smorest's, and a JSON body documents what StrictParser refuses: 400, 415."""

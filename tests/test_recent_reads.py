@@ -140,3 +140,25 @@ def test_without_a_window_every_read_is_fresh(world, wish_in, make_app, clock):
     assert open_pool(fresh, world) == [wish["id"]]
     act(world.member, wish["id"], "claim")
     assert open_pool(fresh, world) == []
+
+
+def test_a_revoked_grant_reaches_another_workers_reads_within_the_window_and_its_writes_at_once(
+    world, wish_in, other_worker, clock
+):
+    wish = wish_in("open")
+    status, grant = world.community_admin.post(
+        "/api/v1/admin/grants", {"user_id": world.user_id("neighbour"), "role": "grid_worker", "area_id": world.grid.id}
+    )
+    assert status == 201, grant
+    elsewhere = other_worker(world.neighbour)
+    assert elsewhere.get(f"/api/v1/wishes/{wish['id']}")[1]["contact_phone"] == "13812341234"
+    response = world.community_admin.client.delete(
+        f"/api/v1/admin/grants/{grant['id']}", headers={"Authorization": f"Bearer {world.community_admin.token}"}
+    )
+    assert response.status_code == 204
+
+    assert elsewhere.get(f"/api/v1/wishes/{wish['id']}")[1]["contact_phone"] == "13812341234", "kept for the window"
+    status, body = elsewhere.post(f"/api/v1/wishes/{wish['id']}/close", {"resolution": "duplicate"})
+    assert status == 403, body
+    clock.now += WINDOW + 0.1
+    assert elsewhere.get(f"/api/v1/wishes/{wish['id']}")[1]["contact_phone"] != "13812341234"

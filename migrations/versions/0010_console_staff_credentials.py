@@ -1,7 +1,7 @@
 """the staff console's sign-in: a username and an argon2 password hash per staff member
 
 Revision ID: 0010_console
-Revises: 0008_store
+Revises: 0009_admin
 Create Date: 2026-12-01 14:40:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_console"
-down_revision = "0008_store"
+down_revision = "0009_admin"
 branch_labels = None
 depends_on = None
 

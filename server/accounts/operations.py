@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import RoleGrant, User
-from server.areas.queries import get_area, grid_for_scene
+from server.areas.queries import ensure_accepts_new_content, get_area, grid_for_scene
 from server.core.errors import ServiceUnavailable, TooManyRequests, Unauthorized, Unprocessable
 from server.core.extensions import db
 from server.wechat import client as wechat
@@ -61,6 +61,7 @@ def update_profile(user: User, *, nickname: str | None = None, home_grid_id: int
         grid = get_area(home_grid_id)
         if grid.level != "grid":
             raise Unprocessable("请选择具体的网格", details={"home_grid_id": ["必须是网格"]})
+        ensure_accepts_new_content(grid)
         user.home_grid_id = grid.id
     if nickname is not None:
         user.nickname = nickname
@@ -70,7 +71,9 @@ def update_profile(user: User, *, nickname: str | None = None, home_grid_id: int
 
 def bind_home_grid(user: User, scene: str) -> User:
     """A resident scanned a grid's "bind me" code: that grid becomes their home grid."""
-    user.home_grid_id = grid_for_scene(scene).id
+    grid = grid_for_scene(scene)
+    ensure_accepts_new_content(grid)
+    user.home_grid_id = grid.id
     db.session.flush()
     return user
 

@@ -24,7 +24,7 @@ from server.activities import geo, permissions
 from server.activities.models import ACTIVE_STATUSES, Activity, Signup
 from server.activities.notifications import notify_credited, notify_promoted
 from server.areas.models import Area
-from server.areas.queries import get_area
+from server.areas.queries import ensure_accepts_new_content, get_area
 from server.core import clock
 from server.core.dbtypes import ignoring_duplicates, insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
@@ -96,6 +96,7 @@ def create_activity(organiser: User, *, area_id: int, **fields) -> Activity:
     area = get_area(area_id)
     if not permissions.may_organise_in(organiser, area.path):
         raise Forbidden("只有该区域的网格员或管理员可以发布活动")
+    ensure_accepts_new_content(area)
     moderation.check(
         organiser,
         moderation.SCENE_FORUM,

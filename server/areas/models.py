@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core import clock
@@ -22,6 +22,9 @@ class Area(db.Model):
     __table_args__ = (
         CheckConstraint(f"level IN {LEVELS}", name="level"),
         Index("ix_areas_parent_id_id", "parent_id", "id"),
+        # Names are unique among siblings (a sheet's rows are matched by name); districts, whose
+        # parent is NULL, are not compared by it.
+        UniqueConstraint("parent_id", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,6 +34,8 @@ class Area(db.Model):
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     # Communities may switch review off; None means "follow the REVIEW_REQUIRED setting".
     review_required: Mapped[bool | None] = mapped_column(default=None)
+    # Set on a retired node and its whole subtree: no new content there, what exists stays readable.
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
     def covers(self, other_path: str) -> bool:
         """True when the node at ``other_path`` is this node or lies below it."""

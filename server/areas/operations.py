@@ -4,13 +4,13 @@ import string
 from typing import TYPE_CHECKING
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, update
 
 from server.areas.models import LEVELS, Area, GridCode
-from server.areas.queries import get_area
+from server.areas.queries import get_area, subtree_condition
 from server.core import clock
 from server.core.dbtypes import insert_ignoring_duplicates
-from server.core.errors import Forbidden, ServiceUnavailable, Unprocessable
+from server.core.errors import Conflict, Forbidden, ServiceUnavailable, Unprocessable
 from server.core.extensions import db
 from server.wechat import client as wechat
 from server.wechat.errors import InvalidRequest, RateLimited, WeChatError
@@ -28,7 +28,11 @@ BIND_CODE_WIDTH = 1280
 
 
 def create_area(name: str, level: str, parent: Area | None = None, review_required: bool | None = None) -> Area:
-    expected = LEVELS[LEVELS.index(parent.level) + 1] if parent else "district"
+    expected = expected_child_level(parent)
+    if expected is None:
+        raise Unprocessable(
+            "网格下不能再建下级区域", code="grid_has_no_children", details={"parent_id": ["网格没有下级"]}
+        )
     if level != expected:
         raise Unprocessable(details={"level": [f"应为 {expected}"]})
     area = Area(name=name, level=level, parent_id=parent.id if parent else None, review_required=review_required)
@@ -36,6 +40,75 @@ def create_area(name: str, level: str, parent: Area | None = None, review_requir
     db.session.flush()
     area.path = f"{parent.path if parent else '/'}{area.id}/"
     return area
+
+
+def expected_child_level(parent: Area | None) -> str | None:
+    """The level a child of ``parent`` has; None below a grid (a grid has no children)."""
+    if parent is None:
+        return "district"
+    index = LEVELS.index(parent.level) + 1
+    return LEVELS[index] if index < len(LEVELS) else None
+
+
+def ensure_unique_sibling_name(name: str, parent_id: int | None, *, except_id: int | None = None) -> None:
+    siblings = select(Area.id).where(
+        Area.name == name, Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+    )
+    if except_id is not None:
+        siblings = siblings.where(Area.id != except_id)
+    if db.session.scalar(siblings.limit(1)) is not None:
+        raise Conflict("同一上级下已有同名区域", code="duplicate_area_name", details={"name": ["同级中已存在"]})
+
+
+def rename_area(area: Area, name: str) -> Area:
+    ensure_unique_sibling_name(name, area.parent_id, except_id=area.id)
+    area.name = name
+    db.session.flush()
+    return area
+
+
+def move_area(area: Area, new_parent: Area) -> Area:
+    """Hang ``area`` (and its subtree) under ``new_parent``, one level above it.
+
+    Every row that copies a node's path (each table's ``area_path``, found from the metadata so a
+    new feature's table is covered the day it lands) is rewritten in the caller's transaction,
+    so a query for a node sees the moved content at once and nothing is left at the old path.
+    """
+    if new_parent.path.startswith(area.path):
+        raise Unprocessable(
+            "不能移动到自身或其下级之下", code="move_into_itself", details={"parent_id": ["不能是自身或下级"]}
+        )
+    if expected_child_level(new_parent) != area.level:
+        raise Unprocessable(details={"parent_id": [f"上级应为 {LEVELS[LEVELS.index(area.level) - 1]}"]})
+    if new_parent.id == area.parent_id:
+        return area
+    ensure_unique_sibling_name(area.name, new_parent.id)
+    old_prefix, new_prefix = area.path, f"{new_parent.path}{area.id}/"
+    for table in db.metadata.sorted_tables:
+        column = table.c.get("path") if table.name == Area.__tablename__ else table.c.get("area_path")
+        if column is not None:
+            db.session.execute(
+                update(table)
+                .where(subtree_condition(column, area))
+                .values({column.name: literal(new_prefix) + func.substr(column, len(old_prefix) + 1)})
+                .execution_options(synchronize_session=False)
+            )
+    db.session.execute(update(Area).where(Area.id == area.id).values(parent_id=new_parent.id))
+    db.session.expire_all()
+    return db.session.get(Area, area.id)
+
+
+def retire_area(area: Area) -> Area:
+    """Retire the node and everything below it (already retired parts keep their date)."""
+    now = clock.now()
+    db.session.execute(
+        update(Area)
+        .where(subtree_condition(Area.path, area), Area.retired_at.is_(None))
+        .values(retired_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    return db.session.get(Area, area.id)
 
 
 def grid_bind_code(user: "User", area_id: int) -> bytes:

@@ -1,11 +1,12 @@
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import unquote
 
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from server.areas.models import Area, GridCode
-from server.core.errors import NotFound, Unprocessable
+from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.extensions import db
 
 _AREAS = Area.__table__
@@ -22,10 +23,18 @@ def _not_found(area_id: int) -> NotFound:
     return NotFound("未找到该区域", details={"area_id": area_id})
 
 
+def ensure_accepts_new_content(area) -> None:
+    """A retired node (``Area`` or ``ReviewedArea``) takes no new wishes, activities or residents."""
+    if area.retired_at is not None:
+        raise Conflict("该区域已撤销，不能再添加新内容", code="area_retired", details={"area_id": area.id})
+
+
 def list_children(parent_id: int | None) -> list[Area]:
+    """The live children: a retired node is no longer offered to pick."""
     if parent_id is not None:
         get_area(parent_id)
     condition = Area.parent_id.is_(None) if parent_id is None else Area.parent_id == parent_id
+    condition &= Area.retired_at.is_(None)
     return list(db.session.scalars(select(Area).where(condition).order_by(Area.id)))
 
 
@@ -47,6 +56,7 @@ class ReviewedArea:
     level: str
     path: str
     review_required: bool
+    retired_at: datetime | None = None
 
 
 def _nearest_review_switch():
@@ -62,9 +72,9 @@ def _nearest_review_switch():
     )
 
 
-_REVIEWED_AREA = select(_AREAS.c.id, _AREAS.c.level, _AREAS.c.path, _nearest_review_switch()).where(
-    _AREAS.c.id == bindparam("area_id")
-)
+_REVIEWED_AREA = select(
+    _AREAS.c.id, _AREAS.c.level, _AREAS.c.path, _nearest_review_switch(), _AREAS.c.retired_at
+).where(_AREAS.c.id == bindparam("area_id"))
 
 
 def reviewed_area(area_id: int) -> ReviewedArea:
@@ -73,9 +83,9 @@ def reviewed_area(area_id: int) -> ReviewedArea:
     row = db.session.execute(_REVIEWED_AREA, {"area_id": area_id}).first()
     if row is None:
         raise _not_found(area_id)
-    found_id, level, path, switch = row
+    found_id, level, path, switch, retired_at = row
     required = current_app.config["REVIEW_REQUIRED"] if switch is None else switch
-    return ReviewedArea(found_id, level, path, required)
+    return ReviewedArea(found_id, level, path, required, retired_at)
 
 
 def root_area() -> Area:

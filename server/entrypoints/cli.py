@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask init-db`, `flask demo`, `flask outbox send` (and `flask db`, from
+"""Flask CLI commands: `flask init-db`, `flask demo`, `flask admin create`, `flask outbox send` (and `flask db`, from
 Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
 
 import click
@@ -57,6 +57,26 @@ def register(app) -> None:
         """Load the Yaozhou demo data unless the database already has areas."""
         loaded = prepare_database(app, with_demo=True)
         click.echo("demo data loaded" if loaded else "database already has data; demo not loaded")
+
+    @app.cli.group("admin")
+    def admin():
+        """Administration of a new installation."""
+
+    @admin.command("create")
+    @click.option("--openid", required=True, help="the first admin's WeChat openid (they log in with it)")
+    @click.option("--district", default=None, help="the district node's name, made when missing (e.g. 耀州区)")
+    def admin_create(openid, district):
+        """Make the first admin, of the district node, on a database that has no admin yet."""
+        from server.administration.operations import FirstAdminRefused, create_first_admin
+
+        with app.app_context():
+            try:
+                grant = create_first_admin(openid.strip(), district.strip() if district else None)
+            except FirstAdminRefused as exc:
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from None
+            db.session.commit()
+            click.echo(f"admin {openid} of area {grant.area_id} ({grant.area.name}) created")
 
     @app.cli.group("outbox")
     def outbox():

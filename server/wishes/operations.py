@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
 from server.accounts.models import User
-from server.areas.queries import reviewed_area
+from server.areas.queries import ensure_accepts_new_content, reviewed_area
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, Unprocessable
 from server.core.extensions import db
@@ -89,6 +89,7 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
     grid = reviewed_area(grid_id)
     if grid.level != "grid":
         raise Unprocessable(details={"grid_id": ["必须是网格"]})
+    ensure_accepts_new_content(grid)
     shown_at_once = moderation.check(
         owner, moderation.SCENE_FORUM, title=fields.get("title"), description=fields.get("description")
     )
