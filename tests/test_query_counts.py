@@ -35,10 +35,10 @@ PINNED = {
     "POST assign": (10, 10),
     "POST release": (7, 7),
     "POST fulfil": (7, 7),
-    # +2 since the monthly cap per resident and member: lock the member, count the pair's month.
-    "POST confirm": (10, 10),
+    # The monthly cap per resident and member: count the pair's month (+1); PostgreSQL locks the member (+1).
+    "POST confirm": (9, 10),
     "POST dispute": (8, 8),
-    "POST resolve": (10, 10),
+    "POST resolve": (9, 10),
     "POST close": (7, 7),
     "POST cancel": (5, 5),
     # Issue 13's lists: posts with their holders, a grid's pledges, a reader's notices.

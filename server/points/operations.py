@@ -1,9 +1,26 @@
+from sqlalchemy import bindparam, select
+
+from server.accounts.models import User
 from server.core import clock
 from server.core.dbtypes import ignoring_duplicates
 from server.core.extensions import db
 from server.points.models import PointEntry
 
 _LEDGER = PointEntry.__table__
+_USERS = User.__table__
+# FOR NO KEY UPDATE: it queues behind another decision about the same person, but not behind
+# the KEY SHARE locks that writing rows referring to them takes (their ledger entries,
+# notifications): with FOR UPDATE two such requests, each having written one, deadlock.
+_LOCK_PERSON = select(_USERS.c.id).where(_USERS.c.id == bindparam("user_id")).with_for_update(key_share=True)
+
+
+def decide_one_at_a_time(user_id: int) -> None:
+    """Hold the person's row until commit, so decisions that read their ledger or history and
+    then write (a redemption against the balance, the monthly cap of a confirmation) run one
+    after another, each seeing the last one committed. PostgreSQL only: SQLite has one writer,
+    and every caller has written (and so holds it) before asking."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(_LOCK_PERSON, {"user_id": user_id})
 
 
 def award(user_id: int, delta: int, reason: str, source: str) -> bool:

@@ -25,13 +25,12 @@ from server.core import clock
 from server.core.errors import Conflict, Forbidden, InvalidState, Unprocessable
 from server.core.extensions import db
 from server.points import queries as points
-from server.points.operations import award
+from server.points.operations import award, decide_one_at_a_time
 from server.store import notifications, permissions
 from server.store.models import STORE_LEVELS, Redemption, Reward
 
 _REWARDS = Reward.__table__
 _REDEMPTIONS = Redemption.__table__
-_USERS = User.__table__
 
 # Pick-up codes: 8 characters of 32 that cannot be misread (no 0/O, 1/I), 40 random bits, so
 # guessing one online is hopeless; the redeemer shows it, the grid worker types or scans it.
@@ -54,9 +53,6 @@ _TAKE_ONE = (
     .returning(_REWARDS.c.price_points, _REWARDS.c.area_path)
 )
 _PUT_BACK = update(_REWARDS).where(_REWARDS.c.id == bindparam("reward_id")).values(stock=_REWARDS.c.stock + 1)
-# FOR NO KEY UPDATE: it waits for another redemption by the same person, but not for rows
-# that merely refer to the person (their ledger entries, notifications) being written.
-_LOCK_BUYER = select(_USERS.c.id).where(_USERS.c.id == bindparam("user_id")).with_for_update(key_share=True)
 _INSERT_REDEMPTION = insert(_REDEMPTIONS).returning(_REDEMPTIONS.c.id)
 _REWARD_BY_ID = select(Reward).where(Reward.id == bindparam("reward_id"))
 _REDEMPTION_BY_ID = (
@@ -171,8 +167,7 @@ def redeem(user: User, reward_id: int) -> Redemption:
             raise InvalidState(reward.status, "该商品已下架")
         raise Conflict("该商品已兑完", code="out_of_stock", details={"stock": 0})
     price, area_path = taken
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_LOCK_BUYER, {"user_id": user.id})
+    decide_one_at_a_time(user.id)
     # A statement of its own after the lock: it sees every debit committed before the lock was granted.
     balance = points.balance(user.id)
     if balance < price:

@@ -21,7 +21,7 @@ from server.areas.queries import ensure_accepts_new_content, reviewed_area
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award, award_all
+from server.points.operations import award, award_all, decide_one_at_a_time
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
@@ -463,12 +463,6 @@ def _award_completion(wish: Wish) -> None:
     award_all(wish.claimer_id, f"wish:{wish.id}", deltas)
 
 
-# FOR NO KEY UPDATE: it queues behind another confirmation's lock on the member but not
-# behind the KEY SHARE locks that inserting rows referring to them takes (FOR UPDATE
-# would, and two confirmations that each notified the member would deadlock).
-_LOCK_USER = (
-    select(User.__table__.c.id).where(User.__table__.c.id == bindparam("user_id")).with_for_update(key_share=True)
-)
 _PAIR_CONFIRMATIONS = select(func.count()).where(
     _WISHES.c.owner_id == bindparam("owner_id"),
     _WISHES.c.claimer_id == bindparam("claimer_id"),
@@ -485,6 +479,6 @@ def _other_confirmations_of_pair_this_month(wish: Wish) -> int:
     first, committed, instead of both seeing neither and both earning past the cap."""
     confirmed_on = clock.to_shanghai(wish.confirmed_at or clock.now()).date()
     since = clock.shanghai_day_start(confirmed_on.replace(day=1))
-    db.session.execute(_LOCK_USER, {"user_id": wish.claimer_id})
+    decide_one_at_a_time(wish.claimer_id)
     parameters = {"owner_id": wish.owner_id, "claimer_id": wish.claimer_id, "since": since, "wish_id": wish.id}
     return db.session.execute(_PAIR_CONFIRMATIONS, parameters).scalar()
