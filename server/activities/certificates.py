@@ -149,9 +149,9 @@ def issuing_community(user: User) -> str:
     if user.home_grid_id is not None:
         grid = db.session.get(Area, user.home_grid_id)
         if grid is not None:
-            above = db.session.scalars(select(Area).where(Area.id.in_(path_ids(grid.path)))).all()
+            above = db.session.scalars(select(Area).where(Area.id.in_(path_ids(grid.path))))
+            names = {area.level: area.name for area in above}
             for level in ("community", "street", "district"):
-                for area in above:
-                    if area.level == level:
-                        return area.name
+                if level in names:
+                    return names[level]
     return "微心愿志愿服务平台"

@@ -65,7 +65,7 @@ class Redemption(db.Model):
     area_path: Mapped[str] = mapped_column(String(255))
     # What was paid: the reward's price may change later.
     price_points: Mapped[int]
-    # The pick-up code only the redeemer is shown (server/store/codes.py).
+    # The pick-up code only the redeemer is shown (server/store/operations.py: new_code).
     code: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

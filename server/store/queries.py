@@ -3,7 +3,7 @@ Core selects as plain rows, newest first with keyset cursors."""
 
 from sqlalchemy import bindparam, or_, select
 
-from server.accounts.models import STAFF_ROLES, User
+from server.accounts.models import User
 from server.areas.models import Area, path_ids
 from server.areas.queries import subtree_condition
 from server.core.errors import Forbidden
@@ -11,6 +11,7 @@ from server.core.extensions import read
 from server.core.paging import keyset_page
 from server.store import permissions
 from server.store.models import Redemption, Reward
+from server.units.permissions import staff_scope
 
 _REWARDS = Reward.__table__
 _REDEMPTIONS = Redemption.__table__
@@ -82,19 +83,10 @@ def staff_redemptions(
 
 
 def run_by(user: User):
-    """SQL twin of permissions.is_store_staff for a redemption's store: under one of the
-    user's staff nodes, or a node above one (their community's store). 403 for no staff role."""
-    grants = user.grants_of(*STAFF_ROLES)
-    if not grants:
+    """SQL twin of permissions.is_store_staff for a redemption's store (units' staff_scope over
+    the store's node): under one of the user's staff nodes, or a node above one (their
+    community's store). 403 for no staff role."""
+    scope = staff_scope(user, _REWARDS.c.area_id, _REDEMPTIONS.c.area_path)
+    if scope is None:
         raise Forbidden("只有网格员或管理员可以查看兑换记录")
-    above = sorted({path for grant in grants for path in _ancestor_paths(grant.area.path)})
-    return or_(
-        _REDEMPTIONS.c.area_path.in_(above),
-        *(subtree_condition(_REDEMPTIONS.c.area_path, grant.area) for grant in grants),
-    )
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    """ "/1/4/9/" -> ["/1/", "/1/4/", "/1/4/9/"]."""
-    ids = path_ids(path)
-    return ["/" + "".join(f"{area_id}/" for area_id in ids[: depth + 1]) for depth in range(len(ids))]
+    return scope
