@@ -68,13 +68,6 @@ def register_unit(
     return db.session.get(UnitOrganisation, written[0])
 
 
-def get_unit(unit_id: int) -> UnitOrganisation:
-    unit = db.session.get(UnitOrganisation, unit_id)
-    if unit is None:
-        raise NotFound("未找到该单位党组织", details={"unit_id": unit_id})
-    return unit
-
-
 # -- practical matters (为民办实事) -----------------------------------------------------------
 
 
