@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.accounts.models import RoleGrant, User
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.dbtypes import ignoring_duplicates
+from server.core.dbtypes import ignoring_duplicates, insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
 from server.party.models import MembershipApplication
@@ -134,9 +134,8 @@ def _make_verified(application: MembershipApplication) -> None:
         profile["work_unit"] = unit.name
     key = {"user_id": application.user_id, "role": "party_member", "area_id": application.grid_id}
     grant_table = RoleGrant.__table__
-    db.session.execute(
-        ignoring_duplicates(grant_table, db.session.get_bind().dialect.name),
-        {**key, "status": "pending", "branch": None, "work_unit": None, "created_at": clock.now()},
+    insert_ignoring_duplicates(
+        grant_table, **key, status="pending", branch=None, work_unit=None, created_at=clock.now()
     )
     db.session.execute(
         update(grant_table).where(*(grant_table.c[name] == value for name, value in key.items())).values(**profile)

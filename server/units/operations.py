@@ -11,7 +11,7 @@ from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.dbtypes import ignoring_duplicates
+from server.core.dbtypes import ignoring_duplicates, insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.extensions import db
 from server.units import permissions
@@ -66,13 +66,6 @@ def register_unit(
     if written is None:
         raise Conflict("该社区已登记同名单位党组织", code="unit_exists", details={"name": [name]})
     return db.session.get(UnitOrganisation, written[0])
-
-
-def get_unit(unit_id: int) -> UnitOrganisation:
-    unit = db.session.get(UnitOrganisation, unit_id)
-    if unit is None:
-        raise NotFound("未找到该单位党组织", details={"unit_id": unit_id})
-    return unit
 
 
 # -- practical matters (为民办实事) -----------------------------------------------------------
@@ -149,10 +142,7 @@ def add_note(matter: PracticalMatter, user: User, *, body: str, status: str | No
 
 def follow(matter: PracticalMatter, user: User) -> bool:
     """Follow the matter; True when newly followed (following twice is one row)."""
-    row = {"matter_id": matter.id, "user_id": user.id, "created_at": clock.now()}
-    return (
-        db.session.execute(ignoring_duplicates(_FOLLOWERS, db.session.get_bind().dialect.name), row).first() is not None
-    )
+    return insert_ignoring_duplicates(_FOLLOWERS, matter_id=matter.id, user_id=user.id, created_at=clock.now())
 
 
 def unfollow(matter: PracticalMatter, user: User) -> None:
