@@ -14,7 +14,7 @@ from server.announcements import permissions
 from server.announcements.models import Announcement, AnnouncementRead
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.dbtypes import ignoring_duplicates
+from server.core.dbtypes import insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.extensions import db
 
@@ -72,5 +72,4 @@ def withdraw(notice: Announcement, user: User) -> Announcement:
 
 def mark_read(user: User, notice_id: int) -> bool:
     """The caller has read the notice (idempotent: the first time stays); True the first time."""
-    row = {"announcement_id": notice_id, "user_id": user.id, "read_at": clock.now()}
-    return db.session.execute(ignoring_duplicates(_READS, db.session.get_bind().dialect.name), row).first() is not None
+    return insert_ignoring_duplicates(_READS, announcement_id=notice_id, user_id=user.id, read_at=clock.now())
