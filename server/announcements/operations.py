@@ -66,7 +66,7 @@ def withdraw(notice: Announcement, user: User) -> Announcement:
     params = {"announcement_id": notice.id, "now": clock.now(), "user_id": user.id}
     if not db.session.execute(_WITHDRAW, params).rowcount:
         raise Conflict("该通知已撤回", code="already_withdrawn")
-    db.session.refresh(notice)
+    db.session.expire(notice)  # reloaded only if read: the response reads the row itself
     return notice
 
 
