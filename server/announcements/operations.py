@@ -14,7 +14,7 @@ from server.announcements import permissions
 from server.announcements.models import Announcement, AnnouncementRead
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.dbtypes import ignoring_duplicates
+from server.core.dbtypes import insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, NotFound
 from server.core.extensions import db
 
@@ -66,11 +66,10 @@ def withdraw(notice: Announcement, user: User) -> Announcement:
     params = {"announcement_id": notice.id, "now": clock.now(), "user_id": user.id}
     if not db.session.execute(_WITHDRAW, params).rowcount:
         raise Conflict("该通知已撤回", code="already_withdrawn")
-    db.session.refresh(notice)
+    db.session.expire(notice)  # reloaded only if read: the response reads the row itself
     return notice
 
 
 def mark_read(user: User, notice_id: int) -> bool:
     """The caller has read the notice (idempotent: the first time stays); True the first time."""
-    row = {"announcement_id": notice_id, "user_id": user.id, "read_at": clock.now()}
-    return db.session.execute(ignoring_duplicates(_READS, db.session.get_bind().dialect.name), row).first() is not None
+    return insert_ignoring_duplicates(_READS, announcement_id=notice_id, user_id=user.id, read_at=clock.now())

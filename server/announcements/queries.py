@@ -11,7 +11,7 @@ from server.areas.queries import subtree_condition
 from server.core import clock
 from server.core.errors import NotFound
 from server.core.extensions import may_lag, read
-from server.core.paging import decode_cursor, encode_cursor
+from server.core.paging import decode_cursor, page_of
 
 _NOTICES = Announcement.__table__
 _READS = AnnouncementRead.__table__
@@ -62,13 +62,10 @@ def list_for(user: User, home_path: str | None, area: Area | None, *, cursor: st
         after = and_(_NOTICES.c.pinned == pinned, _NOTICES.c.id < before)
         query = query.where(or_(after, _NOTICES.c.pinned.is_(False)) if pinned else after)
     rows = read(query.order_by(_NOTICES.c.pinned.desc(), _NOTICES.c.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = [_shown(user, row) for row in rows[:limit]]
-    next_cursor = None
-    if more:
-        last = rows[-1]
-        next_cursor = (_PINNED if last["pinned"] else _UNPINNED) + encode_cursor(last["id"])
-    return rows, next_cursor
+    rows, next_cursor = page_of(rows, limit)
+    if next_cursor:
+        next_cursor = (_PINNED if rows[-1].pinned else _UNPINNED) + next_cursor
+    return [_shown(user, row) for row in rows], next_cursor
 
 
 _ONE = bindparam("announcement_id")
