@@ -5,7 +5,7 @@ the whole: a reader's notices, a grid's pledges, a community's posts."""
 import itertools
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from bench import seed
 from server.accounts.models import User
@@ -16,7 +16,7 @@ from server.core.extensions import db
 from server.pledges.models import Pledge
 from server.posts.models import ServicePost
 from tests.fixtures.database import postgresql_only
-from tests.test_query_plans import INDEX_NODES, _nodes, _plan
+from tests.test_query_plans import assert_indexed, statements_on
 
 pytestmark = [
     postgresql_only(
@@ -91,33 +91,6 @@ def district(app):
     return ids
 
 
-def _statements_on(app, table: str, run):
-    caught = []
-
-    def catch(_conn, _cursor, statement, parameters, _context, _executemany):
-        if f" {table}" in statement and not statement.lstrip().upper().startswith("EXPLAIN"):
-            caught.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", catch)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", catch)
-    assert caught, f"nothing read {table}"
-    return caught
-
-
-def _assert_indexed(app, table: str, statements):
-    for statement, parameters in statements:
-        nodes = list(_nodes(_plan(app, statement, parameters)))
-        scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Relation Name") == table]
-        scans += [(node["Node Type"], node["Index Name"]) for node in nodes if node["Node Type"] == "Bitmap Index Scan"]
-        assert not any(kind == "Seq Scan" for kind, _ in scans), (statement, scans)
-        assert any(kind in INDEX_NODES for kind, _ in scans), (statement, scans)
-
-
 @pytest.mark.parametrize(
     ("table", "path", "query"),
     [
@@ -134,4 +107,4 @@ def test_a_residents_list_reads_its_table_through_an_index(app, client, district
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["items"]
 
-    _assert_indexed(app, table, _statements_on(app, table, listing))
+    assert_indexed(app, statements_on(app, listing, table), table)

@@ -46,12 +46,12 @@ def community(app):
     return ids
 
 
-def _statements_on_wishes(app, run) -> list[tuple[str, object]]:
-    """Run ``run()`` and return the statements it sent that read the wishes table."""
+def statements_on(app, run, table: str = "wishes") -> list[tuple[str, object]]:
+    """Run ``run()`` and return the statements it sent that read ``table``."""
     caught = []
 
     def catch(_conn, _cursor, statement, parameters, _context, _executemany):
-        if " wishes" in statement and not statement.lstrip().upper().startswith("EXPLAIN"):
+        if f" {table}" in statement and not statement.lstrip().upper().startswith("EXPLAIN"):
             caught.append((statement, parameters))
 
     with app.app_context():
@@ -61,7 +61,7 @@ def _statements_on_wishes(app, run) -> list[tuple[str, object]]:
         run()
     finally:
         event.remove(engine, "before_cursor_execute", catch)
-    assert caught, "nothing read the wishes table"
+    assert caught, f"nothing read the {table} table"
     return caught
 
 
@@ -78,10 +78,11 @@ def _nodes(plan: dict):
         yield from _nodes(child)
 
 
-def _assert_indexed(app, statements):
+def assert_indexed(app, statements, table: str = "wishes"):
+    """Each statement reads ``table`` through an index, never by scanning it."""
     for statement, parameters in statements:
         nodes = list(_nodes(_plan(app, statement, parameters)))
-        scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Relation Name") == "wishes"]
+        scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Relation Name") == table]
         scans += [(node["Node Type"], node["Index Name"]) for node in nodes if node["Node Type"] == "Bitmap Index Scan"]
         assert ("Seq Scan", None) not in scans, (statement, scans)
         assert any(kind in INDEX_NODES for kind, _ in scans), (statement, scans)
@@ -96,7 +97,7 @@ def test_the_resident_feed_of_one_grid_reads_wishes_through_an_index(app, client
         assert response.status_code == 200
         assert response.get_json()["items"]
 
-    _assert_indexed(app, _statements_on_wishes(app, feed))
+    assert_indexed(app, statements_on(app, feed))
 
 
 def test_the_community_overview_reads_wishes_through_an_index(app, client, community):
@@ -109,9 +110,9 @@ def test_the_community_overview_reads_wishes_through_an_index(app, client, commu
         assert response.status_code == 200
         assert response.get_json()["total"] == WISHES // COMMUNITIES
 
-    statements = _statements_on_wishes(app, overview)
+    statements = statements_on(app, overview)
     assert len(statements) == 2  # counts by status, then the three rates
-    _assert_indexed(app, statements)
+    assert_indexed(app, statements)
 
 
 def test_the_claim_timeout_sweep_finds_due_claims_through_an_index(app, community):
@@ -120,4 +121,4 @@ def test_the_claim_timeout_sweep_finds_due_claims_through_an_index(app, communit
             tasks.claim_timeout(clock.now() - timedelta(days=3650))  # nothing due: the search alone
             db.session.rollback()
 
-    _assert_indexed(app, _statements_on_wishes(app, sweep))
+    assert_indexed(app, statements_on(app, sweep))
