@@ -19,9 +19,8 @@ from miniprogram_api.schemas.admin import (
     RulesUpdateSchema,
 )
 from miniprogram_api.schemas.jobs import JobListSchema
-from server.administration import operations
-from server.administration.sheets import MAX_SHEET_BYTES
-from server.core.errors import Forbidden, Unprocessable
+from server.administration import operations, sheets
+from server.core.errors import Forbidden
 from server.jobs.queries import job_overview
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration: jobs, areas, staff, rules")
@@ -82,12 +81,11 @@ def _sheet_size_limit(func):
 
     @wraps(func)
     def wrapper(*args, **kwargs):
-        request.max_content_length = MAX_SHEET_BYTES + MULTIPART_OVERHEAD
+        request.max_content_length = sheets.MAX_SHEET_BYTES + MULTIPART_OVERHEAD
         try:
             return func(*args, **kwargs)
         except RequestEntityTooLarge:
-            message = f"文件过大（不超过 {MAX_SHEET_BYTES // 1024} KB）"
-            raise Unprocessable(message, code="sheet_too_large", details={"file": [message]}) from None
+            raise sheets.too_large() from None
 
     return wrapper
 

@@ -399,3 +399,14 @@ def test_a_sibling_named_by_a_concurrent_request_is_409_not_a_server_error(world
     status, body = world.community_admin.post(AREAS, _node("红旗社区第2网格", "grid", world.community))
     assert status == 409 and body["error"]["code"] == "duplicate_area_name"
     assert "红旗社区第2网格" in _children(world.community_admin, world.community.id)
+
+
+def test_a_move_onto_a_siblings_name_taken_by_a_concurrent_request_is_409_and_moves_nothing(app, world, monkeypatch):
+    with app.app_context():
+        grid = db.session.get(Area, world.grid.id)
+        grid_name, jiefang_id = grid.name, db.session.get(Area, world.other_community_grid.id).parent_id
+    assert world.district_admin.post(AREAS, {"name": grid_name, "level": "grid", "parent_id": jiefang_id})[0] == 201
+    monkeypatch.setattr(tree, "ensure_unique_sibling_name", lambda *args, **kwargs: None)  # the race: both checked
+    status, body = _patch(world.district_admin, f"{AREAS}/{world.grid.id}", {"parent_id": jiefang_id})
+    assert status == 409 and body["error"]["code"] == "duplicate_area_name"
+    assert _children(world.community_admin, world.community.id)[grid_name] == world.grid.id

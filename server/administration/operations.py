@@ -2,11 +2,9 @@
 caller administers the node it touches and only flushes; the request commits."""
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from server.accounts.models import STAFF_ROLES, RoleGrant, User
 from server.accounts.operations import get_or_create_user, grant_role
@@ -21,25 +19,12 @@ from server.core.extensions import db
 log = logging.getLogger(__name__)
 
 
-@contextmanager
-def _sibling_names_unique():
-    """The check before a write answers the usual case; the unique constraint holds against a
-    concurrent request naming the same sibling, answered the same 409."""
-    try:
-        with db.session.begin_nested():
-            yield
-    except IntegrityError:
-        raise Conflict(
-            "同一上级下已有同名区域", code="duplicate_area_name", details={"name": ["同级中已存在"]}
-        ) from None
-
-
 def add_area(user: User, *, name: str, level: str, parent_id: int) -> Area:
     parent = get_area(parent_id)
     ensure_administers(user, parent)
     ensure_accepts_new_content(parent)
     tree.ensure_unique_sibling_name(name, parent.id)
-    with _sibling_names_unique():
+    with tree.sibling_names_unique():
         area = tree.create_area(name, level, parent)
     log.info("area %s %s created under %s by user %s", area.id, level, parent.id, user.id)
     return area
@@ -50,8 +35,7 @@ def change_area(user: User, area_id: int, *, name: str | None = None, parent_id:
     area = get_area(area_id)
     ensure_administers(user, area)
     if name is not None and name != area.name:
-        with _sibling_names_unique():
-            tree.rename_area(area, name)
+        tree.rename_area(area, name)
     if parent_id is not None:
         new_parent = get_area(parent_id)
         ensure_administers(user, new_parent)

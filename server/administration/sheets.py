@@ -34,7 +34,7 @@ class SheetRow:
 
 def read_sheet(data: bytes) -> list[SheetRow]:
     if len(data) > MAX_SHEET_BYTES:
-        raise _not_a_sheet(f"文件过大（不超过 {MAX_SHEET_BYTES // 1024} KB）", code="sheet_too_large")
+        raise too_large()
     raw_rows = _xlsx_rows(data) if data.startswith(_ZIP_MAGIC) else _csv_rows(data)
     header, *body = raw_rows or [[]]
     positions = _column_positions(header)
@@ -132,6 +132,11 @@ def _row_problems(values: list[str]) -> list[str]:
         if any(unicodedata.category(ch) == "Cc" for ch in value):
             problems.append(f"{column}名称含有控制字符")
     return problems
+
+
+def too_large() -> Unprocessable:
+    """A sheet beyond MAX_SHEET_BYTES, whether it was read or its request cut short."""
+    return _not_a_sheet(f"文件过大（不超过 {MAX_SHEET_BYTES // 1024} KB）", code="sheet_too_large")
 
 
 def _not_a_sheet(message: str, *, code: str = "not_a_sheet") -> Unprocessable:

@@ -1,10 +1,12 @@
 import logging
 import secrets
 import string
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, literal, select, update
+from sqlalchemy.exc import IntegrityError
 
 from server.areas.models import LEVELS, Area, GridCode
 from server.areas.queries import get_area, subtree_condition
@@ -57,13 +59,30 @@ def ensure_unique_sibling_name(name: str, parent_id: int | None, *, except_id: i
     if except_id is not None:
         siblings = siblings.where(Area.id != except_id)
     if db.session.scalar(siblings.limit(1)) is not None:
-        raise Conflict("同一上级下已有同名区域", code="duplicate_area_name", details={"name": ["同级中已存在"]})
+        raise _duplicate_name()
+
+
+@contextmanager
+def sibling_names_unique():
+    """The check before a write (``ensure_unique_sibling_name``) answers the usual case; the
+    unique constraint holds against a concurrent request naming the same sibling, answered the
+    same 409."""
+    try:
+        with db.session.begin_nested():
+            yield
+    except IntegrityError:
+        raise _duplicate_name() from None
+
+
+def _duplicate_name() -> Conflict:
+    return Conflict("同一上级下已有同名区域", code="duplicate_area_name", details={"name": ["同级中已存在"]})
 
 
 def rename_area(area: Area, name: str) -> Area:
     ensure_unique_sibling_name(name, area.parent_id, except_id=area.id)
-    area.name = name
-    db.session.flush()
+    with sibling_names_unique():
+        area.name = name
+        db.session.flush()
     return area
 
 
@@ -84,16 +103,17 @@ def move_area(area: Area, new_parent: Area) -> Area:
         return area
     ensure_unique_sibling_name(area.name, new_parent.id)
     old_prefix, new_prefix = area.path, f"{new_parent.path}{area.id}/"
-    for table in db.metadata.sorted_tables:
-        column = table.c.get("path") if table.name == Area.__tablename__ else table.c.get("area_path")
-        if column is not None:
-            db.session.execute(
-                update(table)
-                .where(subtree_condition(column, area))
-                .values({column.name: literal(new_prefix) + func.substr(column, len(old_prefix) + 1)})
-                .execution_options(synchronize_session=False)
-            )
-    db.session.execute(update(Area).where(Area.id == area.id).values(parent_id=new_parent.id))
+    with sibling_names_unique():
+        for table in db.metadata.sorted_tables:
+            column = table.c.get("path") if table.name == Area.__tablename__ else table.c.get("area_path")
+            if column is not None:
+                db.session.execute(
+                    update(table)
+                    .where(subtree_condition(column, area))
+                    .values({column.name: literal(new_prefix) + func.substr(column, len(old_prefix) + 1)})
+                    .execution_options(synchronize_session=False)
+                )
+        db.session.execute(update(Area).where(Area.id == area.id).values(parent_id=new_parent.id))
     db.session.expire_all()
     return db.session.get(Area, area.id)
 

@@ -36,7 +36,7 @@ def start_session(credential: StaffCredential) -> None:
     session.clear()
     session.permanent = True  # PERMANENT_SESSION_LIFETIME bounds it
     session["staff"] = [credential.user_id, credential.session_version]
-    session["csrf"] = secrets.token_urlsafe(32)
+    csrf_token()  # a fresh one: the cleared session has none
 
 
 def end_session() -> None:

@@ -26,6 +26,7 @@ import limits
 from flask import Flask, Response, after_this_request, current_app, g, request
 from limits.storage import storage_from_string
 
+from server.accounts.staff_passwords import normalised_username
 from server.core import clock
 from server.core.errors import error_response
 from server.core.extensions import db
@@ -93,8 +94,8 @@ LOGIN_CODE_FAILED = RateLimit(
 
 
 def _console_username() -> str:
-    # The username as the console stores it (accounts/staff_passwords.py): case does not make a new one.
-    username = request.form.get("username", "").strip().lower()
+    # The username as the console stores it: case does not make a new one.
+    username = normalised_username(request.form.get("username", ""))
     return "console_user:" + hashlib.sha256(username.encode()).hexdigest()
 
 
