@@ -7,6 +7,7 @@ from server import ratelimits
 from server.accounts.staff_passwords import sign_out_everywhere, signed_in
 from server.console import auth
 from server.console.blueprint import blp
+from server.console.filters import age_text
 from server.core import clock
 from server.core.extensions import db
 from server.wishes import queries as wish_queries
@@ -66,12 +67,3 @@ def board():
         for row in wishes
     ]
     return render_template("console/board.html", rows=rows, areas=g.user.staff_areas())
-
-
-def age_text(age) -> str:
-    hours = int(age.total_seconds() // 3600)
-    if hours < 1:
-        return "不到1小时"
-    if hours < 48:
-        return f"{hours}小时"
-    return f"{hours // 24}天"
