@@ -1,0 +1,74 @@
+"""The three rates of DESIGN §3 as sums over wishes, for the statements that group them (a
+trend's periods, a node's children) where ``server.wishes.queries.overview`` counts one node
+and period. The conditions are the overview's, term for term; tests/test_console_dashboard.py
+checks that a group's rates equal the overview of the same node and period, so the two cannot
+drift apart unnoticed."""
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, case, func, or_
+
+from server.core import clock
+from server.wishes.models import Wish
+
+RATES = {
+    "response_rate": ("responded", "response_due"),
+    "resolution_rate": ("resolved", "resolution_due"),
+    "satisfaction_rate": ("satisfied", "rated"),
+}
+
+
+def conditions(now: datetime, today: date) -> dict:
+    """name -> SQL condition on a wish: the numerators and denominators of the three rates."""
+    opened = Wish.opened_at.is_not(None)
+    past_desired = and_(Wish.desired_by.is_not(None), Wish.desired_by < today)
+    return {
+        "responded": and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at),
+        "response_due": and_(
+            opened,
+            or_(Wish.first_claimed_at.is_not(None), and_(Wish.response_due_at <= now, Wish.status != "cancelled")),
+        ),
+        "resolved": and_(opened, Wish.confirmed_at.is_not(None)),
+        "resolution_due": and_(
+            opened,
+            Wish.status != "cancelled",
+            or_(Wish.confirmed_at.is_not(None), Wish.status == "closed", past_desired),
+        ),
+        "satisfied": and_(Wish.stars.is_not(None), Wish.stars >= 4),
+        "rated": Wish.stars.is_not(None),
+    }
+
+
+def flags() -> list:
+    """One 0/1 column per condition, labelled by its name, to sum in an outer grouped select."""
+    terms = conditions(clock.now(), clock.shanghai_today())
+    return [case((condition, 1), else_=0).label(name) for name, condition in terms.items()]
+
+
+def sums(columns) -> list:
+    """The sums of ``flags()`` columns of a subquery, labelled alike."""
+    return [func.coalesce(func.sum(getattr(columns, name)), 0).label(name) for name in _NAMES]
+
+
+def rates(row) -> dict:
+    """rate name -> {"value", "numerator", "denominator"}, the overview's shape, from a row of ``sums``."""
+    return {name: rate(getattr(row, top), getattr(row, bottom)) for name, (top, bottom) in RATES.items()}
+
+
+def rate(numerator: int, denominator: int) -> dict:
+    numerator, denominator = int(numerator), int(denominator)
+    value = round(numerator / denominator, 4) if denominator else None
+    return {"value": value, "numerator": numerator, "denominator": denominator}
+
+
+def period_bounds(date_from: date | None, date_to: date | None) -> list:
+    """SQL conditions on Wish.created_at for a range of Shanghai dates, ``date_to`` included."""
+    bounds = []
+    if date_from:
+        bounds.append(Wish.created_at >= clock.shanghai_day_start(date_from))
+    if date_to:
+        bounds.append(Wish.created_at < clock.shanghai_day_start(date_to) + clock.seconds(86400))
+    return bounds
+
+
+_NAMES = ("responded", "response_due", "resolved", "resolution_due", "satisfied", "rated")
