@@ -53,7 +53,7 @@ def dashboard():
         area=area,
         level_name=LEVEL_NAMES[area.level],
         crumbs=_breadcrumb(area, readable, period),
-        scopes=[node for node in readable if node.id != area.id],
+        scopes=[node for node in _widest(readable) if node.id != area.id],
         period=period,
         figures=figures,
         statuses=[(status, STATUS_NAMES[status]) for status in STATUSES],
@@ -100,6 +100,11 @@ def _breadcrumb(area: Area, readable: list[Area], period: dict) -> list[dict]:
     return crumbs
 
 
+def _widest(readable: list[Area]) -> list[Area]:
+    """The nodes the person may open that lie under no other of them (their own scopes)."""
+    return [node for node in readable if not any(other.id != node.id and other.covers(node.path) for other in readable)]
+
+
 def _child_level(area: Area) -> str | None:
     below = {"district": "street", "street": "community", "community": "grid"}.get(area.level)
     return LEVEL_NAMES[below] if below else None
@@ -124,7 +129,11 @@ def _chart_data(figures: dict, children: list[dict], weeks: list[dict], months: 
             "names": [row["area"].name for row in children],
             "urls": [row["url"] for row in children],
             "totals": [row["total"] for row in children],
-            "rates": {RATE_NAMES[name]: [_percent(row[name]) for row in children] for name in RATE_NAMES},
+            # A list, not an object: the page's JSON has its keys sorted, and the rates keep their order.
+            "rates": [
+                {"name": label, "values": [_percent(row[name]) for row in children]}
+                for name, label in RATE_NAMES.items()
+            ],
         },
         "weeks": periods(weeks, "%m/%d"),
         "months": periods(months, "%Y-%m"),

@@ -40,14 +40,13 @@
   }
 
   function children(data) {
-    var rateNames = Object.keys(data.rates);
-    var series = rateNames.map(function (name) {
-      return { name: name, type: "bar", data: data.rates[name], cursor: "pointer" };
+    var series = data.rates.map(function (rate) {
+      return { name: rate.name, type: "bar", data: rate.values, cursor: "pointer", barMaxWidth: 40 };
     });
     var instance = chart("chart-children", {
       tooltip: { trigger: "axis" },
-      legend: { data: rateNames },
-      grid: { top: 40, left: 40, right: 16, bottom: 48 },
+      legend: { top: 0, data: data.rates.map(function (rate) { return rate.name; }) },
+      grid: { top: 40, left: 40, right: 16, bottom: 48, containLabel: true },
       xAxis: { type: "category", data: data.names, axisLabel: { interval: 0, rotate: data.names.length > 6 ? 30 : 0 } },
       yAxis: { type: "value", name: "%", min: 0, max: 100 },
       series: series
@@ -71,8 +70,7 @@
     var data = JSON.parse(source.textContent);
     chart("chart-status", {
       tooltip: { trigger: "item" },
-      legend: { type: "scroll", bottom: 0 },
-      series: [{ type: "pie", radius: ["35%", "65%"], top: 0, bottom: 28, data: data.statuses }]
+      series: [{ type: "pie", radius: ["35%", "65%"], data: data.statuses }]
     });
     if (data.children.names.length) {
       children(data.children);
