@@ -29,7 +29,12 @@ OVERDUE_ROWS = 20
 UNIT_ROWS = 10
 LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 RATE_NAMES = {"response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率"}
-FIELD_NAMES = {"area_id": "区域", "from": "开始日期", "to": "结束日期"}
+# The API's schema speaks marshmallow's English for a value of the wrong type; people read these.
+FIELDS = {
+    "area_id": ("区域", "区域编号应为正整数"),
+    "from": ("开始日期", "请输入有效日期"),
+    "to": ("结束日期", "请输入有效日期"),
+}
 
 
 @blp.get("/dashboard")
@@ -73,18 +78,29 @@ def dashboard():
 def _period_args() -> dict:
     """``?area_id=&from=&to=`` read by the overview API's schema; the period defaults to this
     Shanghai month so far."""
-    raw = {key: value for key, value in request.args.items() if value != ""}
+    raw = {key: request.args[key] for key in FIELDS if request.args.get(key, "") != ""}
     try:
         args = AreaDatesQuery().load(raw)
     except ValidationError as exc:
-        details = {FIELD_NAMES.get(field, field): messages for field, messages in exc.messages.items()}
-        raise Unprocessable("查询条件有误", details=details) from exc
+        raise Unprocessable("查询条件有误", details=_readable(exc.messages)) from exc
     today = clock.shanghai_today()
     if args["date_to"] is None:
         args["date_to"] = max(today, args["date_from"]) if args["date_from"] else today
     if args["date_from"] is None:
         args["date_from"] = min(today.replace(day=1), args["date_to"].replace(day=1))
     return args
+
+
+def _readable(messages: dict) -> dict:
+    details = {}
+    for field, texts in messages.items():
+        name, fallback = FIELDS[field]
+        details[name] = [text if _is_chinese(text) else fallback for text in texts]
+    return details
+
+
+def _is_chinese(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
 def _breadcrumb(area: Area, readable: list[Area], period: dict) -> list[dict]:
