@@ -13,6 +13,7 @@ import pytest
 from server.areas.models import Area, path_ids
 from server.core import clock
 from server.core.extensions import db
+from server.points.operations import award
 from server.stats import trends
 from server.stats.rankings_by_area import children_figures
 from server.wishes import queries
@@ -21,6 +22,7 @@ from tests.activities import credit
 from tests.conftest import login
 from tests.console import give_password, sign_in
 from tests.test_stats import APPROVE, adjust, make_wish
+from tests.test_units import _member_of, _register
 
 DASHBOARD = "/console/dashboard"
 # The overview tests' eighteen wishes, whose every number tests/test_stats.py works out.
@@ -276,3 +278,22 @@ def test_volunteer_hours_count_the_time_credited_in_the_period_in_the_subtree(wo
         area_id=world.other_community_grid.id, **{"from": "2026-06-01", "to": "2026-06-01"}
     )
     assert "<strong>0.0</strong>" in shown(area_id=world.other_community_grid.id, **may)
+
+
+def test_unit_organisations_are_ranked_by_the_points_their_members_earned_this_month(
+    app, client, world, factory, console
+):
+    hospital = _register(world.worker, world.community.id, name="区人民医院党委", kind="hospital")
+    school = _register(world.worker, world.community.id, name="耀州中学党总支", kind="school")
+    for openid, unit, points in [("doctor", hospital, 25), ("teacher", school, 10)]:
+        user_id = factory.user(openid, home_grid_id=world.grid.id)
+        _member_of(world, login(client, openid), unit["id"])
+        with app.app_context():
+            assert award(user_id, points, "wish_confirmed", f"wish:{openid}")
+            db.session.commit()
+
+    html = page_of(console("community_admin"), area_id=world.community.id)
+
+    units = re.search(r'id="units".*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>(\d+)</td>", units)
+    assert rows == [("1", "区人民医院党委", "25"), ("2", "耀州中学党总支", "10")]
