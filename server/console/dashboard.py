@@ -56,7 +56,6 @@ def dashboard():
     return render_template(
         "console/dashboard.html",
         area=area,
-        level_name=LEVEL_NAMES[area.level],
         crumbs=_breadcrumb(area, readable, period),
         scopes=[node for node in _widest(readable) if node.id != area.id],
         period=period,
