@@ -12,38 +12,13 @@ from server.activities.models import Activity, Signup
 from server.core import clock
 from server.core.extensions import db
 from tests.activities import publish
-from tests.console import csrf_token, give_password, sign_in
+from tests.console_pages import page_text, post_form, signed_in, stored
 
 
 @pytest.fixture
 def console(app, world):
     """``console("worker")``: a test client signed in to the console as that person."""
-
-    def signed_in(name: str):
-        give_password(app, world.user_id(name), name)
-        client = app.test_client()
-        assert sign_in(client, name).status_code == 303
-        return client
-
-    return signed_in
-
-
-def post_form(client, path: str, form: dict, *, page: str):
-    """POST a console form as the browser does from ``page``: its CSRF token, its Referer."""
-    token = csrf_token(client.get(page).get_data(as_text=True))
-    return client.post(path, data={"csrf_token": token, **form}, headers={"Referer": f"http://localhost{page}"})
-
-
-def stored(app, read):
-    """``read()`` in an app context of its own: what the requests committed."""
-    with app.app_context():
-        return read()
-
-
-def page_text(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, response.get_data(as_text=True)[:500]
-    return response.get_data(as_text=True)
+    return lambda name: signed_in(app, world, name)
 
 
 def test_a_grid_worker_publishes_an_activity_through_the_form_in_shanghai_time(app, world, console):
