@@ -26,13 +26,13 @@ def nodes(user, *, levels: tuple[str, ...] | None = None, with_communities: bool
     return list(db.session.scalars(query))
 
 
-def chosen(user, area_id: int | None) -> Area:
-    """The node whose list a page shows: the one asked for, if it is in the person's scope,
-    else their first staff area."""
+def chosen(user, area_id: int | None, *, may_see=None) -> Area:
+    """The node whose list a page shows: the one asked for, if the person may see it there
+    (``may_see(user, path)``, by default: staff of it), else their first staff area."""
     areas = user.staff_areas()
     if area_id is None:
         return areas[0]
     area = get_area(area_id)
-    if not user.is_staff_for(area.path):
+    if not (may_see(user, area.path) if may_see else user.is_staff_for(area.path)):
         raise Forbidden("只能查看自己负责区域的内容")
     return area
