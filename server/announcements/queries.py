@@ -9,7 +9,7 @@ from server.announcements.models import Announcement, AnnouncementRead
 from server.areas.models import Area, path_ids
 from server.areas.queries import subtree_condition
 from server.core import clock
-from server.core.errors import NotFound
+from server.core.errors import Forbidden, NotFound
 from server.core.extensions import may_lag, read
 from server.core.paging import decode_cursor, page_of
 
@@ -56,6 +56,22 @@ def list_for(user: User, home_path: str | None, area: Area | None, *, cursor: st
         _NOTICES.c.withdrawn_at.is_(None),
         or_(_NOTICES.c.expires_at.is_(None), _NOTICES.c.expires_at > clock.now()),
     )
+    rows, next_cursor = _pinned_first(query, cursor, limit)
+    return [_shown(user, row) for row in rows], next_cursor
+
+
+def for_staff(user: User, area: Area, *, cursor: str | None, limit: int):
+    """Every notice of ``area``'s subtree for its staff, withdrawn and expired ones too (the
+    rows say which), pinned first, newest first, each with its ``read_count``; 403 for anyone
+    who is not staff of the node."""
+    if not user.is_staff_for(area.path):
+        raise Forbidden("只有该区域的网格员或管理员可以查看其下的全部通知")
+    query = _base(user, counts=True).where(subtree_condition(_NOTICES.c.area_path, area))
+    return _pinned_first(query, cursor, limit)
+
+
+def _pinned_first(query, cursor: str | None, limit: int):
+    """A page of ``query``'s rows, pinned first, newest first, from ``cursor``."""
     if cursor:
         group, before = cursor[0], decode_cursor(cursor[1:] if cursor[0] in (_PINNED, _UNPINNED) else "!")
         pinned = group == _PINNED
@@ -65,7 +81,7 @@ def list_for(user: User, home_path: str | None, area: Area | None, *, cursor: st
     rows, next_cursor = page_of(rows, limit)
     if next_cursor:
         next_cursor = (_PINNED if rows[-1].pinned else _UNPINNED) + next_cursor
-    return [_shown(user, row) for row in rows], next_cursor
+    return rows, next_cursor
 
 
 _ONE = bindparam("announcement_id")

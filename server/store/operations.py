@@ -14,7 +14,7 @@ Functions flush; the request commits (and a refusal rolls back what they did).
 
 import secrets
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import moderation
@@ -22,11 +22,11 @@ from server.accounts.models import User
 from server.areas.models import Area
 from server.areas.queries import get_area
 from server.core import clock
-from server.core.errors import Conflict, Forbidden, InvalidState, Unprocessable
+from server.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
 from server.points import queries as points
 from server.points.operations import award, decide_one_at_a_time
-from server.store import notifications, permissions
+from server.store import notifications, permissions, queries
 from server.store.models import STORE_LEVELS, Redemption, Reward
 
 _REWARDS = Reward.__table__
@@ -60,6 +60,14 @@ _REDEMPTION_BY_ID = (
     .join(Reward, Reward.id == Redemption.reward_id)
     .join(User, User.id == Redemption.user_id)
     .where(Redemption.id == bindparam("redemption_id"))
+)
+_REDEMPTION_BY_CODE = (
+    select(Redemption, Reward.title, User.nickname)
+    .join(Reward, Reward.id == Redemption.reward_id)
+    .join(User, User.id == Redemption.user_id)
+    .where(Redemption.code == bindparam("code"))
+    .order_by(case((Redemption.status == "pending", 0), else_=1), Redemption.id.desc())
+    .limit(1)
 )
 # The reward and where the buyer lives, in one round trip.
 _REWARD_AND_HOME = select(
@@ -206,11 +214,25 @@ def get_redemption_to_act_on(user: User, redemption_id: int) -> Redemption:
     return redemption
 
 
+def redemption_with_code(user: User, code: str) -> Redemption:
+    """The redemption of a store ``user`` runs whose pick-up code was typed (the console's 核销
+    form has the code alone), with its reward's title and redeemer's nickname; a pending one
+    before one handed over or cancelled, so verifying it again answers why not. 404 when no
+    store of theirs has it."""
+    found = db.session.execute(_REDEMPTION_BY_CODE.where(queries.run_by(user)), {"code": typed_code(code)}).first()
+    if found is None:
+        raise NotFound("未找到该核销码对应的兑换记录", code="unknown_code", details={"code": ["核销码不存在"]})
+    redemption, redemption.reward_title, redemption.user_nickname = found
+    return redemption
+
+
 def verify(redemption: Redemption, user: User, *, code: str) -> Redemption:
     """Staff hand the item over against the redeemer's code (核销): once; a wrong code → 422."""
     _require_staff(user, redemption.area_path, "只有该社区的工作人员可以核销")
     if user.id == redemption.user_id:
         raise Forbidden("不能核销自己的兑换", code="own_redemption")
+    if redemption.status == "collected":
+        raise InvalidState("collected", "该兑换已核销，不能重复核销")
     _ensure_state(redemption, {"pending"})
     if not code_matches(redemption.code, code):
         raise Unprocessable("核销码不正确", code="wrong_code", details={"code": ["核销码不正确"]})
@@ -238,10 +260,13 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def typed_code(typed: str) -> str:
+    """A code as typed from the screen: case, spaces and dashes do not matter."""
+    return typed.upper().replace(" ", "").replace("-", "")
+
+
 def code_matches(stored: str, typed: str) -> bool:
-    """As typed from the screen: case, spaces and dashes do not matter."""
-    typed = typed.upper().replace(" ", "").replace("-", "")
-    return secrets.compare_digest(stored.encode(), typed.encode())
+    return secrets.compare_digest(stored.encode(), typed_code(typed).encode())
 
 
 # -- shared steps ---------------------------------------------------------------------------
