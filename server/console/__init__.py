@@ -12,6 +12,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     # Imported for their routes and hooks on the blueprint.
+    import server.console.reports  # noqa: F401  (the monthly report and the sign-up workbook)
     from server.console import auth, filters, forms, nav, views  # noqa: F401
     from server.console.blueprint import blp
 
