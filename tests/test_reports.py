@@ -16,6 +16,7 @@ from server.core.extensions import db
 from server.reports.csvfile import csv_lines
 from server.reports.month import Month
 from server.reports.monthly import monthly_workbook
+from server.reports.sheets import Column, Sheet, new_workbook, saved
 from server.reports.signups import signups_workbook
 from server.wishes.models import STATUSES
 from server.wishes.notifications import STATUS_NAMES
@@ -155,3 +156,14 @@ def test_the_signup_workbook_lists_places_then_the_waitlist_in_order(app, world,
     assert isinstance(rows[0]["报名时间"], datetime)
     about = {row[0]: row[1] for row in book["活动信息"].iter_rows(min_row=2, values_only=True)}
     assert about["名额"] == 1 and about["已报名"] == 1 and about["候补"] == 2
+
+
+def test_text_that_excel_would_read_as_a_formula_or_an_error_is_written_as_text():
+    workbook = new_workbook()
+    sheet = Sheet(workbook, "文本", [Column("内容")])
+    for text in ("=1+1", "#N/A", "普通文字\x07"):
+        sheet.write([text])
+
+    cells = [row[0] for row in load_workbook(io.BytesIO(saved(workbook)))["文本"].iter_rows(min_row=2)]
+
+    assert [(cell.value, cell.data_type) for cell in cells] == [("=1+1", "s"), ("#N/A", "s"), ("普通文字", "s")]

@@ -2,8 +2,9 @@
 as real Excel dates (Shanghai wall-clock time: Excel has no time zones), percentages as numbers
 with a % format, and text that is always text.
 
-openpyxl reads a string starting with "=" as a formula; a wish title is a resident's words,
-so every string cell is typed as a string, and characters XML cannot hold are dropped.
+openpyxl reads a string starting with "=" as a formula (and "#N/A" as an error); a wish title
+is a resident's words, so such a string is typed as a string, and characters XML cannot hold
+are dropped.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from io import BytesIO
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -76,7 +77,10 @@ def _cell(sheet, kind: str, value):
     if isinstance(value, datetime):
         value = clock.to_shanghai(value).replace(tzinfo=None)
     if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value.startswith("=") and value not in ERROR_CODES:
+            return value  # openpyxl types the rest as strings itself, without a cell made here
+        cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"
         return cell
     number_format = FORMATS[kind]
