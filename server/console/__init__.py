@@ -12,7 +12,18 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     # Imported for their routes and hooks on the blueprint.
-    from server.console import activities, announcements, auth, dashboard, filters, forms, nav, store, views  # noqa: F401
+    from server.console import (  # noqa: F401
+        activities,
+        announcements,
+        auth,
+        dashboard,
+        filters,
+        forms,
+        nav,
+        reports,
+        store,
+        views,
+    )
     from server.console.blueprint import blp
 
     app.register_blueprint(blp)

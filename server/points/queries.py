@@ -23,7 +23,8 @@ def entries(user_id: int, *, cursor: str | None, limit: int):
     return keyset_page(read, query, _ENTRIES.c.id, cursor=cursor, limit=limit)
 
 
-def _verified_members(area: Area):
+def verified_members(area: Area):
+    """(``user_id``) of the verified party members whose grant lies in ``area``'s subtree, a subquery."""
     return (
         select(RoleGrant.user_id)
         .join(Area, Area.id == RoleGrant.area_id)
@@ -35,7 +36,7 @@ def _verified_members(area: Area):
 
 def points_earned(area: Area, since, until) -> int:
     """Points the verified party members of ``area``'s subtree earned in [since, until)."""
-    members = _verified_members(area)
+    members = verified_members(area)
     return db.session.scalar(
         select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
             PointEntry.user_id.in_(select(members.c.user_id)),
