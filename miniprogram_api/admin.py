@@ -11,6 +11,8 @@ from miniprogram_api.schemas.admin import (
     AdminAreaSchema,
     AreaChangeSchema,
     AreaCreateSchema,
+    ConsoleCredentialResultSchema,
+    ConsoleCredentialSchema,
     GrantCreateSchema,
     GrantSchema,
     ImportFormSchema,
@@ -133,7 +135,8 @@ def delete_grant(grant_id):
 @blp.response(200, RulesSchema)
 @blp.errors(403, 404, 422)
 def get_rules(area_id):
-    """A community's rules: whether its new wishes wait for review."""
+    """A community's rules: whether its new wishes wait for review, and its lifecycle windows
+    (each null when it follows the setting; ``windows``: the ones in force)."""
     return operations.community_rules(current_user(), area_id)
 
 
@@ -144,5 +147,20 @@ def get_rules(area_id):
 @blp.response(200, RulesSchema)
 @blp.errors(403, 404)
 def put_rules(body, area_id):
-    """Switch review on or off for a community (null: follow the setting)."""
+    """Switch review on or off for a community (null: follow the setting), and set its
+    lifecycle windows (seconds, 1 hour to 30 days, the claim reminder before the claim
+    timeout; null: the setting; left out: unchanged). They hold from the next sweep; the
+    response deadline of a wish already open stays."""
     return operations.set_community_rules(current_user(), area_id, **body)
+
+
+@blp.route("/users/<id:user_id>/console-credential", methods=["PUT"])
+@blp.login_required
+@blp.writes
+@blp.arguments(ConsoleCredentialSchema)
+@blp.response(200, ConsoleCredentialResultSchema)
+@blp.errors(403, 404, 409)
+def put_console_credential(body, user_id):
+    """Give a staff member of the caller's subtree (every staff grant of theirs in it) a
+    console username and an initial password, or reset them: their console sessions end."""
+    return operations.set_console_credential(current_user(), user_id=user_id, **body)

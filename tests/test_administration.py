@@ -319,7 +319,8 @@ def test_a_party_membership_is_not_revoked_as_a_staff_grant(app, world):
 def test_a_community_that_switches_review_off_opens_new_wishes_at_once(world):
     path = f"{AREAS}/{world.community.id}/rules"
     status, body = world.community_admin.get(path)
-    assert status == 200 and body == {"area_id": world.community.id, "review_required": None}
+    # The rules grew the lifecycle windows (tests/test_lifecycle_windows.py); review is as it was.
+    assert status == 200 and (body["area_id"], body["review_required"]) == (world.community.id, None)
     status, body = _put(world.community_admin, path, {"review_required": False})
     assert status == 200 and body["review_required"] is False
     assert post_wish(world.resident)["status"] == "open"

@@ -30,7 +30,9 @@ PINNED = {
     "GET /notifications": (2, 2),
     "GET /me": (3, 3),
     "POST /wishes": (9, 9),
-    "POST review": (7, 7),
+    # Approving opens the wish: its response deadline is its community's window (+1: the
+    # community's row, server/areas/rules.py; a community admin has it loaded with their grant).
+    "POST review": (8, 8),
     "POST claim": (7, 7),
     "POST assign": (10, 10),
     "POST release": (7, 7),

@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from server.accounts.models import STAFF_ROLES, RoleGrant, User
+from server.accounts import staff_passwords
+from server.accounts.models import STAFF_ROLES, RoleGrant, StaffCredential, User
 from server.accounts.operations import get_or_create_user, grant_role
-from server.administration.permissions import ensure_administers, ensure_any_admin
+from server.administration.permissions import administers, ensure_administers, ensure_any_admin
 from server.administration.sheets import read_sheet
 from server.areas import operations as tree
+from server.areas import rules
 from server.areas.models import Area
 from server.areas.queries import ensure_accepts_new_content, get_area, subtree_condition
-from server.core.errors import Conflict, NotFound, Unprocessable
+from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.extensions import db
 
 log = logging.getLogger(__name__)
@@ -139,6 +141,23 @@ def revoke_grant(user: User, grant_id: int) -> None:
     log.info("grant %s revoked by user %s", grant_id, user.id)
 
 
+def set_console_credential(user: User, *, user_id: int, username: str, password: str) -> StaffCredential:
+    """Give a staff member of the caller's subtree a console username and initial password (or
+    reset it, which signs them out of the console). Every staff grant of theirs must lie in the
+    subtree: an admin of a community cannot take over a district admin who also works a grid."""
+    grantee = db.session.get(User, user_id)
+    if grantee is None:
+        raise NotFound("未找到该用户", details={"user_id": user_id})
+    grants = grantee.grants_of(*STAFF_ROLES)
+    if not grants:
+        raise Unprocessable("该用户不是工作人员，请先授予网格员或管理员", code="not_staff")
+    if not all(administers(user, grant.area) for grant in grants):
+        raise Forbidden("只能为本辖区内的工作人员设置登录密码", code="admin_required")
+    credential = staff_passwords.give_credential(grantee, username, password)
+    log.info("console credential of user %s set by user %s", grantee.id, user.id)
+    return credential
+
+
 def community_rules(user: User, area_id: int) -> Area:
     area = get_area(area_id)
     ensure_administers(user, area)
@@ -147,16 +166,25 @@ def community_rules(user: User, area_id: int) -> Area:
     return area
 
 
-def set_community_rules(user: User, area_id: int, *, review_required: bool | None) -> Area:
+def set_community_rules(user: User, area_id: int, *, review_required: bool | None, **windows) -> Area:
+    """Set the review switch and the lifecycle windows named in ``windows`` (seconds; None: the
+    setting's); a window not named keeps its value. They hold from the next sweep and the next
+    wish opened; a deadline already set (response_due_at) stays."""
     area = community_rules(user, area_id)
+    unknown = set(windows) - set(rules.WINDOW_NAMES)
+    if unknown:
+        raise Unprocessable(details={name: ["未知的规则"] for name in sorted(unknown)})
+    rules.check_overrides(area, windows)
     area.review_required = review_required
+    for name, seconds in windows.items():
+        setattr(area, name, seconds)
     db.session.flush()
-    log.info("community %s review_required=%s by user %s", area.id, review_required, user.id)
+    log.info("community %s rules review_required=%s %s by user %s", area.id, review_required, windows, user.id)
     return area
 
 
 class FirstAdminRefused(Exception):
-    """``flask admin create`` is for the first admin only."""
+    """``flask admin create`` is for the first admin only; ``flask admin set-password`` for staff."""
 
 
 def create_first_admin(openid: str, district_name: str | None = None) -> RoleGrant:
@@ -174,3 +202,14 @@ def create_first_admin(openid: str, district_name: str | None = None) -> RoleGra
     else:
         raise FirstAdminRefused("no district node yet (or several): name it with --district")
     return grant_role(get_or_create_user(openid), "admin", district.id)
+
+
+def set_staff_password_by_openid(openid: str, username: str, password: str) -> StaffCredential:
+    """``flask admin set-password``: the console sign-in of a staff member (the first admin,
+    typically), at the command line, where the server's operator stands in for an admin."""
+    user = db.session.scalar(select(User).where(User.openid == openid))
+    if user is None or not user.grants_of(*STAFF_ROLES):
+        raise FirstAdminRefused(
+            f"no staff member has openid {openid!r}: make the first admin with `flask admin create`"
+        )
+    return staff_passwords.give_credential(user, username, password)

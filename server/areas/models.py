@@ -34,6 +34,12 @@ class Area(db.Model):
     path: Mapped[str] = mapped_column(String(255), default="", index=True)
     # Communities may switch review off; None means "follow the REVIEW_REQUIRED setting".
     review_required: Mapped[bool | None] = mapped_column(default=None)
+    # A community's lifecycle windows (server/areas/rules.py); None means "the setting's".
+    review_window_seconds: Mapped[int | None] = mapped_column(default=None)
+    unclaimed_escalation_seconds: Mapped[int | None] = mapped_column(default=None)
+    claim_reminder_seconds: Mapped[int | None] = mapped_column(default=None)
+    claim_timeout_seconds: Mapped[int | None] = mapped_column(default=None)
+    confirm_window_seconds: Mapped[int | None] = mapped_column(default=None)
     # Set on a retired node and its whole subtree: no new content there, what exists stays readable.
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 

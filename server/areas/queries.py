@@ -5,6 +5,7 @@ from urllib.parse import unquote
 from flask import current_app
 from sqlalchemy import bindparam, func, select
 
+from server.areas import rules
 from server.areas.models import Area, GridCode
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.extensions import db
@@ -57,6 +58,7 @@ class ReviewedArea:
     path: str
     review_required: bool
     retired_at: datetime | None = None
+    windows: rules.Windows | None = None
 
 
 def _nearest_review_switch():
@@ -73,19 +75,26 @@ def _nearest_review_switch():
 
 
 _REVIEWED_AREA = select(
-    _AREAS.c.id, _AREAS.c.level, _AREAS.c.path, _nearest_review_switch(), _AREAS.c.retired_at
+    _AREAS.c.id,
+    _AREAS.c.level,
+    _AREAS.c.path,
+    _nearest_review_switch(),
+    _AREAS.c.retired_at,
+    *rules.community_columns(_AREAS, _AREAS.c.path),
 ).where(_AREAS.c.id == bindparam("area_id"))
 
 
 def reviewed_area(area_id: int) -> ReviewedArea:
-    """The area (404 as ``get_area``) with whether review is required there, in one statement:
-    the nearest ancestor's switch wins; the setting applies when none is set."""
+    """The area (404 as ``get_area``) with whether review is required there and its lifecycle
+    windows, in one statement: the nearest ancestor's switch wins; the setting applies when
+    none is set."""
     row = db.session.execute(_REVIEWED_AREA, {"area_id": area_id}).first()
     if row is None:
         raise _not_found(area_id)
-    found_id, level, path, switch, retired_at = row
+    found_id, level, path, switch, retired_at, *own_windows = row
     required = current_app.config["REVIEW_REQUIRED"] if switch is None else switch
-    return ReviewedArea(found_id, level, path, required, retired_at)
+    windows = rules.windows_from(dict(zip(rules.WINDOW_NAMES, own_windows, strict=True)))
+    return ReviewedArea(found_id, level, path, required, retired_at, windows)
 
 
 def root_area() -> Area:

@@ -14,6 +14,7 @@ def register(app: Flask) -> None:
     # Imported for their routes and hooks on the blueprint.
     from server.console import (  # noqa: F401
         activities,
+        admin,
         announcements,
         auth,
         dashboard,

@@ -1,5 +1,5 @@
-"""Flask CLI commands: `flask init-db`, `flask demo`, `flask admin create`, `flask outbox send` (and `flask db`, from
-Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
+"""Flask CLI commands: `flask init-db`, `flask demo`, `flask admin create`, `flask admin set-password`,
+`flask outbox send` (and `flask db`, from Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
 
 import click
 from sqlalchemy import inspect
@@ -77,6 +77,29 @@ def register(app) -> None:
                 raise click.ClickException(str(exc)) from None
             db.session.commit()
             click.echo(f"admin {openid} of area {grant.area_id} ({grant.area.name}) created")
+
+    @admin.command("set-password")
+    @click.option("--openid", required=True, help="the staff member's WeChat openid")
+    @click.option("--username", required=True, help="the console username they sign in with")
+    def admin_set_password(openid, username):
+        """Set a staff member's console username and password (the first admin's; admins set
+        the others' in the console). The password is asked for, never taken from the command
+        line, where the shell's history and the process list would keep it."""
+        from server.administration.operations import FirstAdminRefused, set_staff_password_by_openid
+        from server.core.errors import AppError
+
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+        with app.app_context():
+            try:
+                credential = set_staff_password_by_openid(openid.strip(), username, password)
+            except FirstAdminRefused as exc:
+                db.session.rollback()
+                raise click.ClickException(str(exc)) from None
+            except AppError as exc:
+                db.session.rollback()
+                raise click.ClickException(exc.message) from None
+            db.session.commit()
+            click.echo(f"console username {credential.username} set for {openid}; sign in at /console/login")
 
     @app.cli.group("outbox")
     def outbox():

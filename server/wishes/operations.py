@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server import moderation
 from server.accounts.models import User
 from server.areas.queries import ensure_accepts_new_content, reviewed_area
+from server.areas.rules import windows_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, Unprocessable
 from server.core.extensions import db
@@ -109,7 +110,7 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
         **fields,
     }
     if status == "open":
-        values.update(opened_at=now, response_due_at=_response_due(now))
+        values.update(opened_at=now, response_due_at=_response_due(now, grid))
     wish_id = db.session.execute(_INSERT_WISH, values).scalar_one()
     number = f"{clock.to_shanghai(now):%Y%m%d}{wish_id:06d}"
     db.session.execute(_NUMBER_WISH, {"wish_id": wish_id, "number": number})
@@ -122,7 +123,7 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
 def review(wish: Wish, user: User, *, decision: str, reason: str | None = None) -> Wish:
     _require(permissions.is_staff(user, wish), "只有该网格的网格员可以审核")
     if decision == "approve":
-        return _transition(wish, user, "approve", {"pending_review"}, "open", **_first_opening(clock.now()))
+        return _transition(wish, user, "approve", {"pending_review"}, "open", **_first_opening(wish, clock.now()))
     if not reason:
         raise Unprocessable("驳回时请填写原因", details={"reason": ["驳回时必填"]})
     return _transition(wish, user, "reject", {"pending_review"}, "rejected", note=reason)
@@ -436,17 +437,18 @@ def _as_loaded(wish: Wish) -> Wish:
     return wish
 
 
-def _first_opening(now) -> dict:
+def _first_opening(wish: Wish, now) -> dict:
     """The columns of a wish entering the pool: the first entry and its response deadline
     stay when it comes back (after a return to review), so the response rate counts one."""
     return {
         "opened_at": FirstTime(now),
-        "response_due_at": FirstTime(_response_due(now)),
+        "response_due_at": FirstTime(_response_due(now, wish.area_path)),
     }
 
 
-def _response_due(now):
-    return now + clock.seconds(current_app.config["UNCLAIMED_ESCALATION_SECONDS"])
+def _response_due(now, area):
+    """When an open wish escalates: its community's window (``area``: its grid or its path)."""
+    return now + clock.seconds(windows_for(area).unclaimed_escalation_seconds)
 
 
 def _award_completion(wish: Wish) -> None:

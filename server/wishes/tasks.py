@@ -5,7 +5,8 @@ Each ``<job id>(now) -> int`` finds the overdue wishes of one status through the
 condition; the transition itself is the lifecycle's own (``operations.release_overdue``,
 ``confirm_silent``, ``remind``), so a rule lives in one place. A second run, or a concurrent
 one, finds nothing left to move: the conditions no longer hold, and the ledger's unique key
-keeps every award single.
+keeps every award single. The windows are each community's (server/areas/rules.py): the
+few overrides are read once per run and written into the statements as per-community cutoffs.
 
 Batches of ``BATCH_SIZE`` rows; every batch begins with a write, so on SQLite the run takes
 the write lock before it reads, and on PostgreSQL a concurrent run waits on the locked rows
@@ -18,11 +19,10 @@ whole; the next run carries on from there.
 from collections.abc import Callable
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import aliased
 
-from server.core import clock
+from server.areas.rules import Cutoffs, cutoffs
 from server.core.extensions import db
 from server.wishes import operations
 from server.wishes.models import Wish
@@ -33,30 +33,30 @@ BATCH_SIZE = 500
 def review_overdue(now: datetime) -> int:
     """``pending_review`` past the review window: tell the grid workers and the community admin."""
     return _remind(
-        now, "pending_review", "REVIEW_WINDOW_SECONDS", Wish.review_reminded_at, "review_overdue", "超过审核时限"
+        now, "pending_review", "review_window_seconds", Wish.review_reminded_at, "review_overdue", "超过审核时限"
     )
 
 
 def unclaimed_escalation(now: datetime) -> int:
     """``open`` past the escalation window: tell the grid workers; once per open period."""
     return _remind(
-        now, "open", "UNCLAIMED_ESCALATION_SECONDS", Wish.escalated_at, "escalate", "长时间无人认领，已上报网格员"
+        now, "open", "unclaimed_escalation_seconds", Wish.escalated_at, "escalate", "长时间无人认领，已上报网格员"
     )
 
 
 def claim_reminder(now: datetime) -> int:
     """``claimed`` past the reminder window: remind the claimer; once per claim."""
-    return _remind(now, "claimed", "CLAIM_REMINDER_SECONDS", Wish.reminded_at, "claim_reminder", "已提醒认领人尽快完成")
+    return _remind(now, "claimed", "claim_reminder_seconds", Wish.reminded_at, "claim_reminder", "已提醒认领人尽快完成")
 
 
 def claim_timeout(now: datetime) -> int:
     """``claimed`` past the timeout: back to ``open`` by the system, −2 points to the claimer."""
-    return _sweep(now, "claimed", "CLAIM_TIMEOUT_SECONDS", operations.release_overdue)
+    return _sweep(now, "claimed", "claim_timeout_seconds", operations.release_overdue)
 
 
 def auto_confirm(now: datetime) -> int:
     """``fulfilled`` past the confirm window: ``confirmed`` by the system, base points only."""
-    return _sweep(now, "fulfilled", "CONFIRM_WINDOW_SECONDS", operations.confirm_silent)
+    return _sweep(now, "fulfilled", "confirm_window_seconds", operations.confirm_silent)
 
 
 # -- shared steps ---------------------------------------------------------------------------
@@ -66,10 +66,10 @@ def _sweep(now: datetime, status: str, window: str, move: Callable) -> int:
     """Lock each batch of due wishes (a write that changes nothing visible: the SQLite write
     lock, PostgreSQL row locks; RETURNING loads them as they are before the move), move them
     with ``move``, commit."""
-    cutoff = _cutoff(now, window)
+    cutoff = cutoffs(window, now)
     moved = 0
     while True:
-        locked = _lock(now, (Wish.status == status, Wish.status_since <= cutoff), _due_ids(status, cutoff))
+        locked = _lock(now, _due(Wish, status, cutoff), _due_ids(status, cutoff))
         moved += len(move(locked, now))
         db.session.commit()
         if len(locked) < BATCH_SIZE:
@@ -79,8 +79,8 @@ def _sweep(now: datetime, status: str, window: str, move: Callable) -> int:
 def _remind(now: datetime, status: str, window: str, mark, action: str, note: str) -> int:
     """Set ``mark`` on the overdue rows not yet marked in this stay, and write one timeline
     event (with its notifications) for each row marked by this run."""
-    cutoff = _cutoff(now, window)
-    due = (Wish.status == status, Wish.status_since <= cutoff, _not_marked(Wish, mark))
+    cutoff = cutoffs(window, now)
+    due = (*_due(Wish, status, cutoff), _not_marked(Wish, mark))
     marked_total = 0
     while True:
         marked = _lock(now, due, _due_ids(status, cutoff, mark), {mark: now})
@@ -106,15 +106,16 @@ def _lock(now: datetime, due: tuple, ids, values: dict | None = None) -> list[Wi
     )
 
 
-def _cutoff(now: datetime, key: str) -> datetime:
-    return now - clock.seconds(current_app.config[key])
+def _due(wish, status: str, cutoff: Cutoffs) -> tuple:
+    """In ``status`` past its community's window (``wish``: the Wish entity or an alias)."""
+    return (wish.status == status, cutoff.condition(wish.status_since, wish.area_path))
 
 
-def _due_ids(status: str, cutoff: datetime, mark=None):
+def _due_ids(status: str, cutoff: Cutoffs, mark=None):
     """One batch of overdue ids, oldest first, read through (status, status_since); with
     ``mark``, only rows not yet marked in their current stay."""
     candidate = aliased(Wish)
-    query = select(candidate.id).where(candidate.status == status, candidate.status_since <= cutoff)
+    query = select(candidate.id).where(*_due(candidate, status, cutoff))
     if mark is not None:
         query = query.where(_not_marked(candidate, mark))
     return query.order_by(candidate.status_since, candidate.id).limit(BATCH_SIZE)
