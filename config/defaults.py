@@ -1,6 +1,8 @@
 """Every setting the application knows, with its default."""
 
 SECRET_KEY = "dev-only-secret-key-change-me"
+# Earlier keys still accepted while they are rotated out (server/core/signing.py), oldest first.
+SECRET_KEY_FALLBACKS: list[str] = []
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
 # PostgreSQL connections, per process (server/app.py): a web server worker keeps up to
 # DB_POOL_SIZE open and opens DB_MAX_OVERFLOW more under bursts; a request waits at most

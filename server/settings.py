@@ -65,6 +65,7 @@ class SettingsSchema(Schema):
         unknown = "include"
 
     SECRET_KEY = fields.String(validate=validate.Length(min=16))
+    SECRET_KEY_FALLBACKS = fields.List(fields.String(validate=validate.Length(min=16)))
     SQLALCHEMY_DATABASE_URI = fields.String(
         validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
     )
@@ -234,6 +235,8 @@ def _refuse_development_defaults(config) -> None:
     problems = []
     if config["SECRET_KEY"] == DEV_SECRET_KEY:
         problems.append("SECRET_KEY is the development default")
+    if DEV_SECRET_KEY in config["SECRET_KEY_FALLBACKS"]:
+        problems.append("SECRET_KEY_FALLBACKS holds the development default")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("the database is SQLite (set DATABASE_URL to PostgreSQL: several workers and hosts share it)")
     if not config["WECHAT_API_BASE"]:
