@@ -37,6 +37,13 @@ RATELIMIT_WISH_POST = "10/hour;30/day"
 RATELIMIT_CONSOLE_SIGN_IN_FAILED = "5/15minute;20/day"
 RATELIMIT_CONSOLE_ADDRESS_FAILED = "100/15minute"
 RATELIMIT_UPLOAD = "60/day"
+# Per person per day: volunteer sign-ups (withdrawals are free), points-store redemptions, and
+# announcements a staff member publishes.
+RATELIMIT_SIGNUP = "20/day"
+RATELIMIT_REDEEM = "10/day"
+RATELIMIT_ANNOUNCEMENT_POST = "20/day"
+# Wishes a party member may hold claimed at once (claims; a grid worker's assignment is not limited).
+CLAIMS_HELD_MAX = 3
 # Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
 # 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
 # client would share the proxy's IP and its failed-login limit.
