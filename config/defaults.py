@@ -199,6 +199,10 @@ OUTBOX_MAX_ATTEMPTS = 5
 OUTBOX_RETRY_BASE_SECONDS = 60
 OUTBOX_RETRY_MAX_SECONDS = 3600
 
+# A wish's phone number and address are removed this many days after it ended
+# (server/privacy/tasks.py; the privacy notice says so).
+PII_RETENTION_DAYS = 180
+
 # Words refused before any call to WeChat's content check (msg_sec_check).
 BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]
 

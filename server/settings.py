@@ -89,6 +89,7 @@ class SettingsSchema(Schema):
     RATELIMIT_REDEEM = _RateLimit()
     RATELIMIT_ANNOUNCEMENT_POST = _RateLimit()
     CLAIMS_HELD_MAX = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    PII_RETENTION_DAYS = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
     RATELIMIT_CONSOLE_SIGN_IN_FAILED = _RateLimit()
     RATELIMIT_CONSOLE_ADDRESS_FAILED = _RateLimit()
     SESSION_COOKIE_SECURE = _StrictBoolean()
