@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 
-.PHONY: run serve test test-postgres lint format clean bench
+.PHONY: run serve test test-postgres lint format clean bench chaos fuzz
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,13 @@ bench: $(BIN)/.bench-installed
 	    BENCH_SWEEP_ARGS="$(BENCH_SWEEP_ARGS)" scripts/with-postgres $(BIN)/python -m bench.http && \
 	  $(BIN)/python -m bench.outbox; \
 	fi
+
+# Crashes lose nothing (bench/chaos.py): a minute of writes on PostgreSQL while web workers and
+# the scheduler are killed with SIGKILL, then the invariants; prints the loss counts, fails on any.
+chaos: $(BIN)/.installed
+	CHAOS_SECONDS=$(CHAOS_SECONDS) scripts/with-postgres $(BIN)/python -m bench.chaos
+
+# schemathesis against the served OpenAPI document as each demo role, every phase, bounded by
+# FUZZ_SECONDS (scripts/fuzz.py); fails on any failure. .ci/run runs it.
+fuzz: $(BIN)/.installed
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(BIN)/python scripts/fuzz.py

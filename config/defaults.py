@@ -1,6 +1,8 @@
 """Every setting the application knows, with its default."""
 
 SECRET_KEY = "dev-only-secret-key-change-me"
+# Earlier keys still accepted while they are rotated out (server/core/signing.py), oldest first.
+SECRET_KEY_FALLBACKS: list[str] = []
 SQLALCHEMY_DATABASE_URI = "sqlite:///microwish.db"
 # PostgreSQL connections, per process (server/app.py): a web server worker keeps up to
 # DB_POOL_SIZE open and opens DB_MAX_OVERFLOW more under bursts; a request waits at most
@@ -35,6 +37,13 @@ RATELIMIT_WISH_POST = "10/hour;30/day"
 RATELIMIT_CONSOLE_SIGN_IN_FAILED = "5/15minute;20/day"
 RATELIMIT_CONSOLE_ADDRESS_FAILED = "100/15minute"
 RATELIMIT_UPLOAD = "60/day"
+# Per person per day: volunteer sign-ups (withdrawals are free), points-store redemptions, and
+# announcements a staff member publishes.
+RATELIMIT_SIGNUP = "20/day"
+RATELIMIT_REDEEM = "10/day"
+RATELIMIT_ANNOUNCEMENT_POST = "20/day"
+# Wishes a party member may hold claimed at once (claims; a grid worker's assignment is not limited).
+CLAIMS_HELD_MAX = 3
 # Reverse proxies in front of the app that append X-Forwarded-For (nginx, a load balancer).
 # 0 trusts none: the client IP is the socket's peer. Behind one proxy, without this every
 # client would share the proxy's IP and its failed-login limit.
@@ -189,6 +198,10 @@ OUTBOX_LEASE_SECONDS = 300
 OUTBOX_MAX_ATTEMPTS = 5
 OUTBOX_RETRY_BASE_SECONDS = 60
 OUTBOX_RETRY_MAX_SECONDS = 3600
+
+# A wish's phone number and address are removed this many days after it ended
+# (server/privacy/tasks.py; the privacy notice says so).
+PII_RETENTION_DAYS = 180
 
 # Words refused before any call to WeChat's content check (msg_sec_check).
 BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]

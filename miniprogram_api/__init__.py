@@ -13,6 +13,7 @@ from miniprogram_api import (
     pledges,
     points,
     posts,
+    privacy,
     stats,
     store,
     units,
@@ -37,6 +38,8 @@ BLUEPRINTS += (posts.blp, pledges.blp, announcements.blp)
 BLUEPRINTS += (activities.blp, activities.record_blp)
 # The points store (issue 13).
 BLUEPRINTS += (store.blp,)
+# Personal information: notice, export, erasure (issue 15).
+BLUEPRINTS += (privacy.blp,)
 
 
 def register(app, api) -> None:

@@ -21,6 +21,7 @@ from miniprogram_api.schemas.activities import (
 from server.activities import certificates, operations, queries
 from server.activities.notifications import format_hours
 from server.areas.queries import get_area, root_area
+from server.ratelimits import SIGNUP
 from server.uploads.storage import public_base_url
 
 blp = Blueprint("activities", __name__, url_prefix="/api/v1/activities", description="Volunteer activities")
@@ -80,6 +81,7 @@ def get_activity(activity_id):
 @blp.route("/<id:activity_id>/signup", methods=["POST"])
 @blp.login_required
 @blp.writes
+@blp.rate_limited(SIGNUP)
 @blp.response(201, SignupSchema, description="signed up: a place held (`signed_up`) or on the waitlist")
 @blp.alt_response(200, schema=SignupSchema, description="signed up already: the sign-up there is")
 @blp.errors(403, 404, 409)

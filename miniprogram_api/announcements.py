@@ -11,6 +11,7 @@ from miniprogram_api.schemas.announcements import (
 from server.announcements import operations, queries
 from server.areas.queries import get_area
 from server.core.errors import Forbidden
+from server.ratelimits import ANNOUNCEMENT_POST
 
 blp = Blueprint("announcements", __name__, url_prefix="/api/v1/announcements", description="Notices (通知公告)")
 
@@ -18,6 +19,7 @@ blp = Blueprint("announcements", __name__, url_prefix="/api/v1/announcements", d
 @blp.route("", methods=["POST"])
 @blp.login_required
 @blp.writes
+@blp.rate_limited(ANNOUNCEMENT_POST)
 @blp.arguments(AnnouncementCreateSchema)
 @blp.response(201, AnnouncementSchema)
 @blp.errors(403, 404)

@@ -19,6 +19,7 @@ from miniprogram_api.schemas.store import (
 )
 from server.areas.queries import get_area
 from server.core.errors import Unprocessable
+from server.ratelimits import REDEEM
 from server.store import operations, queries
 
 blp = Blueprint("store", __name__, url_prefix="/api/v1", description="The points store (积分超市)")
@@ -110,6 +111,7 @@ def withdraw_reward(reward_id):
 @blp.route("/rewards/<id:reward_id>/redeem", methods=["POST"])
 @blp.login_required
 @blp.writes
+@blp.rate_limited(REDEEM)
 @blp.response(201, RedemptionSchema)
 @blp.errors(403, 404, 409)
 def redeem_reward(reward_id):

@@ -111,9 +111,10 @@ def cancel_wish(body, wish_id):
 @blp.login_required
 @blp.writes
 @blp.response(200, WishDetailSchema)
-@blp.errors(403, 404, 409)
+@blp.errors(403, 404, 409, 429)
 def claim_wish(wish_id):
-    """Claim an open wish (verified party member); one claimer wins, others 409."""
+    """Claim an open wish (verified party member); one claimer wins, others 409. A member
+    holding ``CLAIMS_HELD_MAX`` (3) claims already → 429 ``too_many_claims`` with Retry-After."""
     return _detail(operations.claim(_named(wish_id), current_user()))
 
 

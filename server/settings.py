@@ -65,6 +65,7 @@ class SettingsSchema(Schema):
         unknown = "include"
 
     SECRET_KEY = fields.String(validate=validate.Length(min=16))
+    SECRET_KEY_FALLBACKS = fields.List(fields.String(validate=validate.Length(min=16)))
     SQLALCHEMY_DATABASE_URI = fields.String(
         validate=validate.Regexp(r"^(sqlite|postgresql)(\+\w+)?://", error="must be a sqlite:// or postgresql:// URL")
     )
@@ -84,6 +85,11 @@ class SettingsSchema(Schema):
     RATELIMIT_LOGIN_CODE_FAILED = _RateLimit()
     RATELIMIT_WISH_POST = _RateLimit()
     RATELIMIT_UPLOAD = _RateLimit()
+    RATELIMIT_SIGNUP = _RateLimit()
+    RATELIMIT_REDEEM = _RateLimit()
+    RATELIMIT_ANNOUNCEMENT_POST = _RateLimit()
+    CLAIMS_HELD_MAX = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
+    PII_RETENTION_DAYS = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
     RATELIMIT_CONSOLE_SIGN_IN_FAILED = _RateLimit()
     RATELIMIT_CONSOLE_ADDRESS_FAILED = _RateLimit()
     SESSION_COOKIE_SECURE = _StrictBoolean()
@@ -234,6 +240,8 @@ def _refuse_development_defaults(config) -> None:
     problems = []
     if config["SECRET_KEY"] == DEV_SECRET_KEY:
         problems.append("SECRET_KEY is the development default")
+    if DEV_SECRET_KEY in config["SECRET_KEY_FALLBACKS"]:
+        problems.append("SECRET_KEY_FALLBACKS holds the development default")
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         problems.append("the database is SQLite (set DATABASE_URL to PostgreSQL: several workers and hosts share it)")
     if not config["WECHAT_API_BASE"]:

@@ -114,6 +114,7 @@ def test_registry_lists_every_job_of_issue_4_once_with_stable_ids():
         "stats_rollup",
         "idempotency_purge",
         "party_day",
+        "contact_purge",
     ]
     assert registry.get("stats_rollup").at.strftime("%H:%M") == "00:10"
 

@@ -33,7 +33,8 @@ PINNED = {
     # Approving opens the wish: its response deadline is its community's window (+1: the
     # community's row, server/areas/rules.py; a community admin has it loaded with their grant).
     "POST review": (8, 8),
-    "POST claim": (7, 7),
+    # The claims the member holds, counted (+1); PostgreSQL locks the member to count them (+1).
+    "POST claim": (8, 9),
     "POST assign": (10, 10),
     "POST release": (7, 7),
     "POST fulfil": (7, 7),

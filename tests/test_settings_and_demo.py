@@ -74,6 +74,7 @@ def test_production_starts_with_real_settings_and_talks_to_the_real_wechat():
         ("FLASK_WECHAT_API_BASE", '""', "development fake"),
         ("DATABASE_URL", "sqlite:///prod.db", "SQLite"),
         ("FLASK_SECRET_KEY", '"dev-only-secret-key-change-me"', "SECRET_KEY"),
+        ("FLASK_SECRET_KEY_FALLBACKS", '["dev-only-secret-key-change-me"]', "SECRET_KEY_FALLBACKS"),
     ],
 )
 def test_production_refuses_each_development_shortcut(variable, value, named):

@@ -28,6 +28,9 @@ class User(db.Model):
     # Bumped to revoke every token issued before (logout everywhere, a blocked account).
     token_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    # Set when the person had their account erased (server/privacy/erasure.py): the row stays
+    # as the pseudonym their ledger and hours are kept under.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Loaded when asked for: the caller's own come joined with the token (accounts/tokens.py);
     # a wish's owner or a timeline's actor is shown by nickname and needs none.

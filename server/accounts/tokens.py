@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area
-from server.core import worker_cache
+from server.core import signing, worker_cache
 from server.core.dbtypes import MAX_ID
 from server.core.errors import Unauthorized
 from server.core.extensions import db, read
@@ -18,7 +18,7 @@ KEPT_USERS = worker_cache.kind("token-user", "users", "role_grants", "areas")
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="login-token")
+    return URLSafeTimedSerializer(signing.signing_keys(), salt="login-token")
 
 
 def issue_token(user: User) -> str:

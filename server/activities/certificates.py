@@ -11,14 +11,13 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date
 
-from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from server.accounts.models import User
 from server.activities import queries
 from server.areas.models import Area, path_ids
-from server.core import clock
+from server.core import clock, signing
 from server.core.extensions import db
 
 _SALT = "volunteer-certificate"
@@ -72,7 +71,7 @@ def record_of(user_id: int) -> Record:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return URLSafeSerializer(signing.signing_keys(), salt=_SALT)
 
 
 def certificate_token(record: Record) -> str:

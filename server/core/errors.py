@@ -61,7 +61,15 @@ class UnsupportedMediaType(AppError):
 
 
 class TooManyRequests(AppError):
+    """Too much at once; ``retry_after`` (seconds, when known) is sent as Retry-After."""
+
     status, code, message = 429, "too_many_requests", "请求过于频繁，请稍后再试"
+
+    def __init__(self, message: str | None = None, *, retry_after: int | None = None, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = None if retry_after is None else max(1, int(retry_after))
+        if self.retry_after is not None:
+            self.details = {"retry_after": self.retry_after, **self.details}
 
 
 class ServiceUnavailable(AppError):
@@ -112,7 +120,10 @@ def _flatten_webargs_messages(messages: dict) -> dict:
 
 def handle_app_error(exc: AppError):
     db.session.rollback()
-    return error_response(exc.status, exc.code, exc.message, exc.details)
+    response = error_response(exc.status, exc.code, exc.message, exc.details)
+    if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def handle_http_exception(exc: HTTPException):

@@ -129,6 +129,7 @@ JOBS: tuple[Job, ...] = (
         first_weekday=3,
         description="创建每月主题党日活动",
     ),
+    Job("contact_purge", "server.privacy.tasks.contact_purge", at=time(3, 30), description="删除已结束心愿的联系方式"),
 )
 
 

@@ -9,14 +9,15 @@ Three steps, each its own transaction, and the sending outside any:
 2. ``deliver`` calls WeChat. No database transaction is open meanwhile.
 3. ``record`` stores the outcome, only if this sender still holds the lease.
 
-A sender that dies between 2 and 3 leaves the row ``sending``; when its lease runs out the
-row is due again and sent once more: at most one duplicate, never a lost message. Run from a
-job or ``flask outbox send`` in its own app context, never inside a user's request.
-
-The credit a row spent is held through its retries and given back, once, when the row fails
-for good and WeChat certainly never took it: every attempt was answered with a refusal (busy,
-rate limited, a bad request) or never reached WeChat. When any attempt may have arrived (no
-answer came, or its sender died) the credit stays spent (``maybe_delivered``).
+Every send is paid for by one credit: a message reaches WeChat at most once per acceptance
+the person gave. A credit is held through retries of attempts WeChat answered with a refusal
+(busy, rate limited) or never received, and given back, once, when the row fails for good and
+WeChat certainly never took it. An attempt that may have arrived (no answer came, or its
+sender died between 2 and 3 and the lease ran out) used its credit up, as WeChat spends the
+acceptance on a delivery: the row is tried again only with another credit, and without one
+it ends ``no_credit`` (``maybe_delivered``; the inbox has it either way). So a crash can cost
+a duplicate only where the person accepted one more message, and never an unaccepted send.
+Run from a job or ``flask outbox send`` in its own app context, never inside a user's request.
 """
 
 import logging
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from server.accounts.models import User
 from server.core import clock
@@ -52,7 +53,6 @@ class Claimed:
     page: str | None
     data: dict
     attempts: int
-    maybe_delivered: bool  # an earlier attempt may have reached the person
     lease_until: datetime
     lease_token: str
 
@@ -128,6 +128,8 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             next_attempt_at=lease_until,
             attempts=OutboxMessage.attempts + 1,
             maybe_delivered=or_(OutboxMessage.maybe_delivered, OutboxMessage.status == "sending"),
+            # A sending row here lost its sender mid-attempt: that attempt may have used the credit.
+            credit_spent=case((OutboxMessage.status == "sending", False), else_=OutboxMessage.credit_spent),
             updated_at=now,
         )
         .returning(
@@ -138,7 +140,6 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             OutboxMessage.data,
             OutboxMessage.attempts,
             OutboxMessage.credit_spent,
-            OutboxMessage.maybe_delivered,
         )
         .execution_options(synchronize_session=False)
     ).all()
@@ -183,7 +184,6 @@ def claim(batch_size: int, counts: Counter | None = None) -> list[Claimed]:
             page=row.page,
             data=row.data,
             attempts=row.attempts,
-            maybe_delivered=row.maybe_delivered,
             lease_until=lease_until,
             lease_token=token,
         )
@@ -206,11 +206,11 @@ def deliver(message: Claimed) -> Outcome:
         return Outcome("refused", error=_describe(exc))
     except InvalidRequest as exc:
         log.error("outbox %s refused by WeChat, not retried: %s", message.id, _describe(exc))
-        return Outcome("failed", error=_describe(exc), refund=not message.maybe_delivered)
+        return Outcome("failed", error=_describe(exc), refund=True)
     except NoAnswer as exc:
         # A read timeout or a dropped answer: WeChat may have sent it and spent the person's
-        # one acceptance. Tried again all the same (a duplicate beats a lost message), but the
-        # credit is never given back: that would let through a second message nobody accepted.
+        # acceptance. Tried again only with another credit; this one is never given back, as
+        # that would let through a second message nobody accepted.
         return _retry_or_fail(message, _describe(exc), maybe_delivered=True)
     except WeChatError as exc:  # answered busy, rate limited or token refused, or never reached
         return _retry_or_fail(message, _describe(exc))
@@ -238,6 +238,8 @@ def record(message: Claimed, outcome: Outcome) -> bool:
         values["credit_spent"] = False
     if outcome.maybe_delivered:
         values["maybe_delivered"] = True
+        if outcome.status == "pending":
+            values["credit_spent"] = False  # the next attempt pays with a credit of its own
     # Held rows only: a final outcome ends the hold, so its credit is given back once.
     stored = _update_held(message, **values)
     if stored and outcome.refund:
@@ -317,13 +319,12 @@ def _finish(ids: list[int], **values) -> None:
 
 
 def _retry_or_fail(message: Claimed, error: str, *, maybe_delivered: bool = False) -> Outcome:
-    """Again later, or ``failed`` after the last attempt: with the credit given back only if no
-    attempt may have reached WeChat."""
+    """Again later, or ``failed`` after the last attempt: with the held credit given back unless
+    this attempt may have reached WeChat (an earlier one that may have paid with its own)."""
     config = current_app.config
     if message.attempts >= config["OUTBOX_MAX_ATTEMPTS"]:
         log.warning("outbox %s failed after %s attempts: %s", message.id, message.attempts, error)
-        never_taken = not (maybe_delivered or message.maybe_delivered)
-        return Outcome("failed", error=error, refund=never_taken, maybe_delivered=maybe_delivered)
+        return Outcome("failed", error=error, refund=not maybe_delivered, maybe_delivered=maybe_delivered)
     delay = min(config["OUTBOX_RETRY_BASE_SECONDS"] * 2 ** (message.attempts - 1), config["OUTBOX_RETRY_MAX_SECONDS"])
     return Outcome("pending", error=error, retry_in=timedelta(seconds=delay), maybe_delivered=maybe_delivered)
 

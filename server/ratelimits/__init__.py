@@ -69,6 +69,11 @@ def _created(response: Response) -> bool:
     return 200 <= response.status_code < 300 and REPLAY_HEADER not in response.headers
 
 
+def _made(response: Response) -> bool:
+    """201: something new was made (not a sign-up there already, answered 200, nor a replay)."""
+    return response.status_code == 201 and REPLAY_HEADER not in response.headers
+
+
 def _login_code() -> str:
     # Checked below @arguments (miniprogram_api/accounts.py): the body is a login with its code.
     return "code:" + hashlib.sha256(request.get_json()["code"].encode()).hexdigest()
@@ -125,6 +130,11 @@ CONSOLE_ADDRESS_FAILED = RateLimit(
 WISH_POST = RateLimit("wish_post", "RATELIMIT_WISH_POST", _signed_in_user, counts=_created)
 # Every attempt counts, refused ones too: reading and checking a photo is the work it bounds.
 UPLOAD = RateLimit("upload", "RATELIMIT_UPLOAD", _signed_in_user)
+# What one person does with their own account, per day; only what was done counts (a full
+# activity, a reward out of stock, a replay cost nothing), and never per address.
+SIGNUP = RateLimit("signup", "RATELIMIT_SIGNUP", _signed_in_user, counts=_made)
+REDEEM = RateLimit("redeem", "RATELIMIT_REDEEM", _signed_in_user, counts=_made)
+ANNOUNCEMENT_POST = RateLimit("announcement_post", "RATELIMIT_ANNOUNCEMENT_POST", _signed_in_user, counts=_made)
 
 
 class RateLimitExceeded(Exception):

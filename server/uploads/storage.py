@@ -16,6 +16,7 @@ from typing import BinaryIO, Protocol
 from flask import current_app, has_request_context, request
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from server.core import signing
 from server.core.errors import ServiceUnavailable
 
 MEDIA_PATH = "/media/"
@@ -106,7 +107,7 @@ def public_base_url() -> str:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="media-url")
+    return URLSafeTimedSerializer(signing.signing_keys(), salt="media-url")
 
 
 def media_token(key: str) -> str:

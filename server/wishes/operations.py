@@ -8,7 +8,7 @@ side effects in the same transaction. Functions flush; the request or job commit
 import contextlib
 import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
@@ -20,7 +20,7 @@ from server.accounts.models import User
 from server.areas.queries import ensure_accepts_new_content, reviewed_area
 from server.areas.rules import windows_for
 from server.core import clock
-from server.core.errors import Forbidden, InvalidState, Unprocessable
+from server.core.errors import Forbidden, InvalidState, TooManyRequests, Unprocessable
 from server.core.extensions import db
 from server.points.operations import award, award_all, decide_one_at_a_time
 from server.uploads import operations as uploads
@@ -138,7 +138,29 @@ def claim(wish: Wish, user: User) -> Wish:
     if user.id == wish.owner_id:
         raise Forbidden("不能认领自己发布的心愿", code="own_wish")
     _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
+    _limit_claims_held(user)
     return _claim_for(wish, user, claimer=user, action="claim")
+
+
+def _limit_claims_held(member: User) -> None:
+    """A member holds at most CLAIMS_HELD_MAX claims at once, so one person cannot sit on a
+    grid's wishes; assignment by a grid worker is their judgement and is not limited. Counted
+    under the member's row lock (PostgreSQL), so two claims at once cannot both take the last place."""
+    cap = current_app.config["CLAIMS_HELD_MAX"]
+    decide_one_at_a_time(member.id)
+    held = db.session.execute(
+        select(func.count(), func.min(Wish.claimed_at)).where(Wish.claimer_id == member.id, Wish.status == "claimed")
+    ).one()
+    if held[0] >= cap:
+        # About when a place frees itself: the oldest claim's release by the timeout job (at the
+        # default window; a community may set its own, server/areas/rules.py).
+        released_at = held[1] + timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
+        raise TooManyRequests(
+            f"您已认领 {held[0]} 个未完成的心愿，请先完成后再认领",
+            code="too_many_claims",
+            retry_after=(released_at - clock.now()).total_seconds(),
+            details={"held": held[0], "max": cap},
+        )
 
 
 def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
