@@ -138,28 +138,32 @@ def claim(wish: Wish, user: User) -> Wish:
     if user.id == wish.owner_id:
         raise Forbidden("不能认领自己发布的心愿", code="own_wish")
     _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
+    decide_one_at_a_time(user.id)  # PostgreSQL: one claim of theirs at a time, for the count below
+    claimed = _claim_for(wish, user, claimer=user, action="claim")
     _limit_claims_held(user)
-    return _claim_for(wish, user, claimer=user, action="claim")
+    return claimed
 
 
 def _limit_claims_held(member: User) -> None:
     """A member holds at most CLAIMS_HELD_MAX claims at once, so one person cannot sit on a
-    grid's wishes; assignment by a grid worker is their judgement and is not limited. Counted
-    under the member's row lock (PostgreSQL), so two claims at once cannot both take the last place."""
+    grid's wishes; assignment by a grid worker is their judgement and is not limited.
+
+    Counted after the claim's UPDATE, which the request rolls back when it is one too many:
+    by then SQLite's single writer lock is held, and PostgreSQL's member row lock taken before
+    it, so two claims at once cannot both take the last place."""
     cap = current_app.config["CLAIMS_HELD_MAX"]
-    decide_one_at_a_time(member.id)
-    held = db.session.execute(
+    held, oldest = db.session.execute(
         select(func.count(), func.min(Wish.claimed_at)).where(Wish.claimer_id == member.id, Wish.status == "claimed")
     ).one()
-    if held[0] >= cap:
+    if held > cap:
         # About when a place frees itself: the oldest claim's release by the timeout job (at the
         # default window; a community may set its own, server/areas/rules.py).
-        released_at = held[1] + timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
+        released_at = oldest + timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
         raise TooManyRequests(
-            f"您已认领 {held[0]} 个未完成的心愿，请先完成后再认领",
+            f"您已认领 {cap} 个未完成的心愿，请先完成后再认领",
             code="too_many_claims",
             retry_after=(released_at - clock.now()).total_seconds(),
-            details={"held": held[0], "max": cap},
+            details={"held": cap, "max": cap},
         )
 
 
