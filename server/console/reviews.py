@@ -37,7 +37,7 @@ def review_queue():
     return render_template("console/review.html", wishes=wishes, applications=applications, now=now)
 
 
-@blp.post("/review/memberships/<int:application_id>")
+@blp.post("/review/memberships/<id:application_id>")
 @auth.staff_required
 def review_membership(application_id: int):
     body = submitted(MembershipReviewSchema())

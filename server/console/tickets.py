@@ -8,6 +8,7 @@ operation through the API's own body schema and comes back here with a flash."""
 from flask import flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import Schema, fields, validate
 
+from miniprogram_api.fields import Id
 from miniprogram_api.schemas.wishes import AssignSchema, CloseSchema, ReasonSchema, ResolveSchema
 from server.console import auth
 from server.console.blueprint import blp
@@ -54,6 +55,12 @@ EVENT_NAMES = {
 }
 
 
+class AssignForm(AssignSchema):
+    """The API's assign body as a form sends it: the id arrives as text."""
+
+    party_member_id = Id(required=True)
+
+
 class ContactViewSchema(Schema):
     reason = fields.String(required=True, validate=validate.OneOf(list(CONTACT_REASONS)))
 
@@ -67,20 +74,20 @@ ACTIONS = {
         lambda wish, body: operations.review(wish, g.user, decision="reject", **body),
         "已驳回",
     ),
-    "assign": (AssignSchema, lambda wish, body: operations.assign(wish, g.user, **body), "已指派"),
+    "assign": (AssignForm, lambda wish, body: operations.assign(wish, g.user, **body), "已指派"),
     "release": (ReasonSchema, lambda wish, body: operations.release(wish, g.user, **body), "已释放回心愿池"),
     "resolve": (ResolveSchema, lambda wish, body: operations.resolve(wish, g.user, **body), "异议已处理"),
     "close": (CloseSchema, lambda wish, body: operations.close(wish, g.user, **body), "工单已关闭"),
 }
 
 
-@blp.get("/wishes/<int:wish_id>")
+@blp.get("/wishes/<id:wish_id>")
 @auth.staff_required
 def wish(wish_id: int):
     return _wish_page(wish_id)
 
 
-@blp.post("/wishes/<int:wish_id>/contact")
+@blp.post("/wishes/<id:wish_id>/contact")
 @auth.staff_required
 def reveal_contact(wish_id: int):
     body = submitted(ContactViewSchema())
@@ -89,7 +96,7 @@ def reveal_contact(wish_id: int):
     return _wish_page(wish_id, contact=contact)
 
 
-@blp.post("/wishes/<int:wish_id>/<any(approve, reject, assign, release, resolve, close):action>")
+@blp.post("/wishes/<id:wish_id>/<any(approve, reject, assign, release, resolve, close):action>")
 @auth.staff_required
 def act(wish_id: int, action: str):
     schema, run, done = ACTIONS[action]
@@ -104,7 +111,7 @@ def act(wish_id: int, action: str):
     return redirect(url_for("console.wish", wish_id=wish_id), code=303)
 
 
-@blp.get("/wishes/<int:wish_id>/members")
+@blp.get("/wishes/<id:wish_id>/members")
 @auth.staff_required
 def member_choices(wish_id: int):
     """The members to assign the wish to, as the select's options (htmx swaps them in)."""
