@@ -1,6 +1,7 @@
 """A grid worker's day in real headless Chromium: sign in, approve a pending wish, assign it to
 a member found by the searchable list, see the board's row change, close a confirmed wish —
-through the console's own pages only (no other host, no error in the browser console).
+through the console's own pages only (no other host, no error in the browser console); on a
+375 px phone no page scrolls sideways.
 
 The screenshots of the board and a wish page (1366×768) go to docs/ when
 MICROWISH_SCREENSHOTS=1 (the README shows them); otherwise to the test's temporary folder."""
@@ -16,6 +17,7 @@ from tests.conftest import post_wish
 from tests.console import PASSWORD, give_password
 
 SCREEN = {"width": 1366, "height": 768}
+PHONE = {"width": 375, "height": 740}
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Other tickets on the board, as the demo has them: (status, title, description, category).
 DEMO_LIKE = [
@@ -93,6 +95,11 @@ def test_a_grid_worker_approves_assigns_and_closes_tickets_in_the_browser(
     page.click("#actions button:text-is('关闭')")
     assert "工单已关闭" in page.locator(".flash").inner_text()
     assert "已关闭" in page.locator("#status").inner_text()
+
+    page.set_viewport_size(PHONE)
+    for url in ("/console/", f"/console/wishes/{done['id']}", "/console/review"):
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} scrolls sideways"
 
     origin = urlsplit(live_server).netloc
     assert [url for url in browser_events.requests if urlsplit(url).netloc != origin] == []
