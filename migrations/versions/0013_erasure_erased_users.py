@@ -1,7 +1,7 @@
 """erasure on request: when a person's account was erased
 
 Revision ID: 0013_erasure
-Revises: 0011_rules
+Revises: 0012_contact_views
 Create Date: 2026-12-01 16:50:00
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_erasure"
-down_revision = "0011_rules"
+down_revision = "0012_contact_views"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,9 @@ def register(app: Flask) -> None:
         forms,
         nav,
         reports,
+        reviews,
         store,
+        tickets,
         views,
     )
     from server.console.blueprint import blp

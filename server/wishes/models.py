@@ -148,3 +148,30 @@ class WishPhoto(db.Model):
 
     wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"), primary_key=True)
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id"), primary_key=True)
+
+
+CONTACT_REASONS = {
+    "contact_resident": "联系居民",
+    "home_visit": "上门服务",
+    "verify": "核实情况",
+    "dispute": "处理异议",
+}
+
+
+class ContactView(db.Model):
+    """One look at a wish's unmasked contact (phone and address) in the console: who looked,
+    whose contact, on which wish, when and why (issue 10: each view is recorded)."""
+
+    __tablename__ = "contact_views"
+    __table_args__ = (
+        CheckConstraint(f"reason IN {tuple(CONTACT_REASONS)}", name="reason"),
+        Index("ix_contact_views_wish_id_id", "wish_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wish_id: Mapped[int] = mapped_column(ForeignKey("wishes.id"))
+    viewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # Whose contact it is: the wish's owner when it was viewed.
+    subject_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

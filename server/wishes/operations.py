@@ -43,13 +43,8 @@ _NOTHING_YET = {column.key: None for column in _WISHES.c if column.key not in ("
 PHOTO_FAILED_NOTE = "图片未通过内容安全检测，已退回审核"
 
 # The states a grid worker may close from, and the resolutions each allows.
-_NOT_DONE = frozenset({"unresolved", "duplicate", "invalid"})
-CLOSE_RESOLUTIONS = {
-    "confirmed": frozenset({"completed"}),
-    "disputed": _NOT_DONE,
-    "open": _NOT_DONE,
-    "rejected": _NOT_DONE,
-}
+CLOSE_RESOLUTIONS = permissions.CLOSE_RESOLUTIONS
+_STAFF = permissions.STAFF_ACTIONS  # the console's buttons come from the same table
 
 
 # What a wish back in the pool keeps of the last attempt: nothing but its timeline. Release,
@@ -121,12 +116,13 @@ def post_wish(owner: User, *, grid_id: int | None = None, **fields) -> Wish:
 
 
 def review(wish: Wish, user: User, *, decision: str, reason: str | None = None) -> Wish:
-    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以审核")
+    action = _STAFF["approve" if decision == "approve" else "reject"]
+    _require(action.who(user, wish), "只有该网格的网格员可以审核")
     if decision == "approve":
-        return _transition(wish, user, "approve", {"pending_review"}, "open", **_first_opening(wish, clock.now()))
+        return _transition(wish, user, "approve", action.states, "open", **_first_opening(wish, clock.now()))
     if not reason:
         raise Unprocessable("驳回时请填写原因", details={"reason": ["驳回时必填"]})
-    return _transition(wish, user, "reject", {"pending_review"}, "rejected", note=reason)
+    return _transition(wish, user, "reject", action.states, "rejected", note=reason)
 
 
 def cancel(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
@@ -168,18 +164,18 @@ def _limit_claims_held(member: User) -> None:
 
 
 def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
-    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以指派")
+    _require(_STAFF["assign"].who(user, wish), "只有该网格的网格员可以指派")
     member = db.session.get(User, party_member_id)
     if member is None or not member.is_verified_party_member:
         raise Unprocessable("该用户不是已认证的党员", details={"party_member_id": ["不是已认证的党员"]})
     if member.id == wish.owner_id:
         raise Unprocessable("不能指派给心愿发布人", details={"party_member_id": ["不能指派给发布人"]})
-    return _claim_for(wish, user, claimer=member, action="assign")
+    return _claim_for(wish, user, claimer=member, action="assign", from_states=_STAFF["assign"].states)
 
 
 def release(wish: Wish, user: User, *, reason: str | None = None) -> Wish:
-    _require(permissions.can_release(user, wish), "只有认领人或网格员可以释放心愿")
-    return _transition(wish, user, "release", {"claimed"}, "open", note=reason, **BACK_IN_POOL)
+    _require(_STAFF["release"].who(user, wish), "只有认领人或网格员可以释放心愿")
+    return _transition(wish, user, "release", _STAFF["release"].states, "open", note=reason, **BACK_IN_POOL)
 
 
 def fulfil(wish: Wish, user: User, *, note: str, photos: list | None = None) -> Wish:
@@ -230,17 +226,18 @@ def dispute(wish: Wish, user: User, *, reason: str) -> Wish:
 
 def resolve(wish: Wish, user: User, *, outcome: str, note: str | None = None) -> Wish:
     """A grid worker settles a dispute: the help counts (confirmed) or the wish reopens."""
-    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以处理异议")
+    action = _STAFF["resolve"]
+    _require(action.who(user, wish), "只有该网格的网格员可以处理异议")
     if outcome == "confirmed":
-        _transition(wish, user, "resolve", {"disputed"}, "confirmed", note=note, confirmed_at=clock.now())
+        _transition(wish, user, "resolve", action.states, "confirmed", note=note, confirmed_at=clock.now())
         _award_completion(wish)
         return wish
-    return _transition(wish, user, "resolve", {"disputed"}, "open", note=note, **BACK_IN_POOL)
+    return _transition(wish, user, "resolve", action.states, "open", note=note, **BACK_IN_POOL)
 
 
 def close(wish: Wish, user: User, *, resolution: str, note: str | None = None) -> Wish:
     """Final. ``completed`` only for a confirmed wish; the other resolutions for the rest."""
-    _require(permissions.is_staff(user, wish), "只有该网格的网格员可以关闭心愿")
+    _require(_STAFF["close"].who(user, wish), "只有该网格的网格员可以关闭心愿")
     allowed = CLOSE_RESOLUTIONS.get(wish.status)
     if allowed is not None and resolution not in allowed:
         raise InvalidState(wish.status, "该状态下不能以此结果关闭", allowed_resolutions=sorted(allowed))
@@ -323,13 +320,13 @@ def _require(allowed: bool, message: str, code: str = "forbidden") -> None:
         raise Forbidden(message, code=code)
 
 
-def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str) -> Wish:
+def _claim_for(wish: Wish, actor: User, *, claimer: User, action: str, from_states=frozenset({"open"})) -> Wish:
     now = clock.now()
     return _transition(
         wish,
         actor,
         action,
-        {"open"},
+        from_states,
         "claimed",
         note=None if claimer is actor else f"指派给 {claimer.nickname or claimer.id}",
         claimer_id=claimer.id,

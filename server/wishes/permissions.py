@@ -1,5 +1,8 @@
 """Who may act on a wish. Each check looks at roles and relationships; state is checked after."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from server.accounts.models import User
 from server.core.errors import NotFound
 from server.uploads.models import Upload
@@ -45,6 +48,41 @@ def can_release(user: User, wish: Wish) -> bool:
 
 def is_claimer(user: User, wish: Wish) -> bool:
     return wish.claimer_id is not None and user.id == wish.claimer_id
+
+
+# The states a grid worker may close from, and the resolutions each allows.
+_NOT_DONE = frozenset({"unresolved", "duplicate", "invalid"})
+CLOSE_RESOLUTIONS = {
+    "confirmed": frozenset({"completed"}),
+    "disputed": _NOT_DONE,
+    "open": _NOT_DONE,
+    "rejected": _NOT_DONE,
+}
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    """Who may take one of the console's actions (the check its operation makes first, 403) and
+    the states it starts from (those its transition names, else 409)."""
+
+    who: Callable[[User, Wish], bool]
+    states: frozenset
+
+
+STAFF_ACTIONS = {
+    "approve": StaffAction(is_staff, frozenset({"pending_review"})),
+    "reject": StaffAction(is_staff, frozenset({"pending_review"})),
+    "assign": StaffAction(is_staff, frozenset({"open"})),
+    "release": StaffAction(can_release, frozenset({"claimed"})),
+    "resolve": StaffAction(is_staff, frozenset({"disputed"})),
+    "close": StaffAction(is_staff, frozenset(CLOSE_RESOLUTIONS)),
+}
+
+
+def allowed_actions(user: User, wish) -> set[str]:
+    """The actions of STAFF_ACTIONS the operations would let ``user`` take on ``wish`` (a Wish
+    or a detail row) now: the console offers exactly these."""
+    return {name for name, action in STAFF_ACTIONS.items() if wish.status in action.states and action.who(user, wish)}
 
 
 def can_view_photo(user: User, upload: Upload, wishes: list[Wish]) -> bool:

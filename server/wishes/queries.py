@@ -6,13 +6,13 @@ from datetime import date
 from sqlalchemy import and_, bindparam, case, false, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from server.accounts.models import User
+from server.accounts.models import RoleGrant, User
 from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
 from server.core.extensions import db, may_lag, read
 from server.core.paging import decode_cursor, page_of
-from server.wishes import permissions
+from server.wishes import deadlines, permissions
 from server.wishes.models import STATUSES, Wish, WishEvent
 
 _WISHES = Wish.__table__  # the list reads plain rows (a Core select: no ORM entity in it)
@@ -69,11 +69,26 @@ def list_wishes(
     area: Area | None = None,
     category: str | None = None,
     mine: str | None = None,
+    number: str | None = None,
+    text: str | None = None,
+    escalated: bool = False,
+    overdue: dict | None = None,
 ):
     """A page of what ``user`` may see (``None``: what anyone may see; ``mine="staffed"``: only
     what they look after as staff) with the filters given, as rows of LIST_COLUMNS; it may be a
-    moment old (the read replica)."""
-    values = {"status": status, "grid_id": grid_id, "category": category, "before": decode_cursor(cursor)}
+    moment old (the read replica). The console's board narrows further: ``number`` (exact),
+    ``text`` (in the title or description), ``escalated``, ``overdue`` (the cutoffs of
+    deadlines.overdue_cutoffs)."""
+    values = {
+        "status": status,
+        "grid_id": grid_id,
+        "category": category,
+        "number": number,
+        "text": _contains(text) if text else None,
+        "escalated": True if escalated else None,
+        "overdue": True if overdue else None,
+        "before": decode_cursor(cursor),
+    }
     values = {name: value for name, value in values.items() if value is not None}
     whose = "pool" if user is None else mine or "visible"
     query = _list_statement(whose, *values)
@@ -86,8 +101,15 @@ def list_wishes(
         query = query.where(subtree_condition(_WISHES.c.area_path, area))
     if user is not None:
         values["user_id"] = user.id
+    values.update(overdue or {})
     rows = read(query, {**values, "limit": limit + 1}).all()
     return page_of(rows, limit)
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 # Whose wishes, where the condition is the same for every caller ("visible" is built per caller).
@@ -100,6 +122,18 @@ _FILTERS = {
     "status": lambda: _WISHES.c.status == bindparam("status"),
     "grid_id": lambda: _WISHES.c.grid_id == bindparam("grid_id"),
     "category": lambda: _WISHES.c.category == bindparam("category"),
+    "number": lambda: _WISHES.c.number == bindparam("number"),
+    "text": lambda: or_(
+        _WISHES.c.title.like(bindparam("text"), escape="\\"),
+        _WISHES.c.description.like(bindparam("text"), escape="\\"),
+    ),
+    # The two flags bind nothing: their presence is the statement's shape. SQL twin of models.is_escalated.
+    "escalated": lambda: and_(
+        _WISHES.c.status == "open",
+        _WISHES.c.escalated_at.is_not(None),
+        or_(_WISHES.c.status_since.is_(None), _WISHES.c.escalated_at >= _WISHES.c.status_since),
+    ),
+    "overdue": lambda: deadlines.overdue_condition(_WISHES.c),
     "before": lambda: _WISHES.c.id < bindparam("before"),
 }
 
@@ -114,6 +148,50 @@ def _list_statement(whose: str, *filters: str):
     for name in filters:
         query = query.where(_FILTERS[name]())
     return query.order_by(_WISHES.c.id.desc()).limit(bindparam("limit"))
+
+
+def review_queue(user: User, *, limit: int) -> list:
+    """The pending wishes ``user`` reviews as staff, oldest first (the first to pass its review
+    deadline on top), as rows of LIST_COLUMNS with what the permission checks read."""
+    query = (
+        may_lag(select(*LIST_COLUMNS, _WISHES.c.area_path, _WISHES.c.owner_id, _WISHES.c.claimer_id))
+        .where(_WISHES.c.status == "pending_review", in_staff_scope(user))
+        .order_by(_WISHES.c.id)
+        .limit(limit)
+    )
+    return read(query).all()
+
+
+_AREAS = Area.__table__
+_GRANTS = RoleGrant.__table__
+
+
+def staffed_grids(user: User) -> list:
+    """The grids of ``user``'s staff areas (id, name), by name: the board's grid filter."""
+    scope = or_(false(), *(subtree_condition(_AREAS.c.path, area) for area in user.staff_areas()))
+    query = select(_AREAS.c.id, _AREAS.c.name).where(_AREAS.c.level == "grid", scope).order_by(_AREAS.c.path)
+    return read(may_lag(query)).all()
+
+
+def assignable_members(user: User, *, nickname: str | None = None, exclude_id: int | None = None, limit: int = 20):
+    """Verified party members whose party grant lies in ``user``'s staff areas, by nickname
+    (containing ``nickname`` when given): whom a grid worker may assign a wish to."""
+    users = User.__table__
+    scope = or_(false(), *(subtree_condition(_AREAS.c.path, area) for area in user.staff_areas()))
+    query = (
+        select(users.c.id, users.c.nickname)
+        .join(_GRANTS, _GRANTS.c.user_id == users.c.id)
+        .join(_AREAS, _AREAS.c.id == _GRANTS.c.area_id)
+        .where(_GRANTS.c.role == "party_member", _GRANTS.c.status == "verified", scope)
+        .distinct()
+        .order_by(users.c.nickname, users.c.id)
+        .limit(limit)
+    )
+    if nickname:
+        query = query.where(users.c.nickname.like(bindparam("nickname"), escape="\\"))
+    if exclude_id is not None:
+        query = query.where(users.c.id != exclude_id)
+    return read(may_lag(query), {"nickname": _contains(nickname)} if nickname else {}).all()
 
 
 def open_pool_page(area: Area | None, *, mine: None = None, **filters):
