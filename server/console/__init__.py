@@ -12,7 +12,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     # Imported for their routes and hooks on the blueprint.
-    from server.console import auth, filters, forms, nav, views  # noqa: F401
+    from server.console import auth, filters, forms, matters, nav, pledges, posts, units, views  # noqa: F401
     from server.console.blueprint import blp
 
     app.register_blueprint(blp)
