@@ -15,6 +15,7 @@ from server.core import clock
 from server.core.extensions import db
 from server.pledges.models import Pledge
 from server.posts.models import ServicePost
+from tests.console import give_password, sign_in
 from tests.fixtures.database import postgresql_only
 from tests.test_query_plans import assert_indexed, statements_on
 
@@ -106,5 +107,21 @@ def test_a_residents_list_reads_its_table_through_an_index(app, client, district
         response = client.get(path, query_string={**query, "limit": 20}, headers=headers)
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["items"]
+
+    assert_indexed(app, statements_on(app, listing, table), table)
+
+
+@pytest.mark.parametrize(("table", "path"), [("pledges", "/console/pledges"), ("service_posts", "/console/posts")])
+def test_a_grid_workers_console_list_reads_its_table_through_an_index(app, district, table, path):
+    with app.app_context():
+        worker = seed.grids_of()[0].worker
+    give_password(app, worker, "plan-worker")
+    console = app.test_client()
+    assert sign_in(console, "plan-worker").status_code == 303
+
+    def listing():
+        response = console.get(path)
+        assert response.status_code == 200
+        assert "暂无" not in response.get_data(as_text=True)
 
     assert_indexed(app, statements_on(app, listing, table), table)

@@ -20,11 +20,15 @@ def register(app: Flask) -> None:
         dashboard,
         filters,
         forms,
+        matters,
         nav,
+        pledges,
+        posts,
         reports,
         reviews,
         store,
         tickets,
+        units,
         views,
     )
     from server.console.blueprint import blp

@@ -9,6 +9,7 @@ from server.core.errors import NotFound
 from server.core.extensions import may_lag, read
 from server.core.paging import keyset_page
 from server.posts.models import PostHolder, ServicePost
+from server.units.permissions import staff_scope
 
 _POSTS = ServicePost.__table__
 _HOLDERS = PostHolder.__table__
@@ -91,3 +92,16 @@ def shortage(area: Area) -> list[dict]:
         .order_by(_POSTS.c.community_id)
     )
     return [dict(row._mapping) for row in read(query)]
+
+
+def staff_posts(user: User, *, short: bool, cursor: str | None, limit: int):
+    """The posts of the communities ``user`` is staff of (a grid worker: their grid's
+    community), newest first, each with ``holders``; ``short``: only those with places free."""
+    scope = staff_scope(user, _POSTS.c.community_id, _POSTS.c.area_path)
+    if scope is None:
+        return [], None
+    query = may_lag(select(*_POST_COLUMNS).join(_AREAS, _AREAS.c.id == _POSTS.c.community_id).where(scope))
+    if short:
+        query = query.where(_POSTS.c.held < _POSTS.c.capacity)
+    rows, next_cursor = keyset_page(read, query, _POSTS.c.id, cursor=cursor, limit=limit)
+    return _with_holders(rows), next_cursor

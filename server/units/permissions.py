@@ -4,7 +4,7 @@ the grid workers of its grids and the admins at or above it."""
 from sqlalchemy import or_, select
 
 from server.accounts.models import User
-from server.areas.models import Area, path_ids
+from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core.extensions import db
 
@@ -18,10 +18,17 @@ def staff_scope(user: User, id_column, path_column):
     """SQL twin of is_community_staff over rows of a community (its id and path columns):
     rows in a staff area's subtree, or of a community on a staff area's path. None for
     someone who is no one's staff."""
-    conditions = [
-        or_(subtree_condition(path_column, area), id_column.in_(path_ids(area.path))) for area in user.staff_areas()
-    ]
+    conditions = [_staff_area_condition(area, id_column, path_column) for area in user.staff_areas()]
     return or_(*conditions) if conditions else None
+
+
+def _staff_area_condition(area: Area, id_column, path_column):
+    # A grid's subtree holds no community and the community on its path is its parent; a
+    # community or a node above has every community it is staff of in its subtree. One plain
+    # condition per area, each of which an index answers.
+    if area.level == "grid":
+        return id_column == area.parent_id
+    return subtree_condition(path_column, area)
 
 
 def home_community_id(user: User):

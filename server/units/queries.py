@@ -1,5 +1,7 @@
 """Reads of unit organisations and practical matters: Core selects, paged newest first."""
 
+from datetime import date
+
 from sqlalchemy import bindparam, select
 
 from server.accounts.models import User
@@ -83,3 +85,58 @@ _NOTES_OF = may_lag(
 def notes(matter_id: int) -> list:
     """Every progress note of a matter, oldest first (a matter has tens, not thousands)."""
     return read(_NOTES_OF, {"matter_id": matter_id}).all()
+
+
+# -- staff-side reads (the console): rows of the communities a person is staff of ---------------
+
+_STAFF_CHOICES_LIMIT = 500
+
+
+def staff_communities(user: User) -> list:
+    """(id, name, path) of the communities ``user`` is staff of (permissions.is_community_staff),
+    for a form's choice of community."""
+    scope = permissions.staff_scope(user, _AREAS.c.id, _AREAS.c.path)
+    if scope is None:
+        return []
+    query = (
+        select(_AREAS.c.id, _AREAS.c.name, _AREAS.c.path)
+        .where(_AREAS.c.level == "community", scope)
+        .order_by(_AREAS.c.path)
+        .limit(_STAFF_CHOICES_LIMIT)
+    )
+    return read(may_lag(query)).all()
+
+
+def staff_units(user: User) -> list:
+    """(id, name, community_name) of the units of the communities ``user`` is staff of, for a
+    form's choice of owner unit."""
+    scope = permissions.staff_scope(user, _UNITS.c.community_id, _UNITS.c.area_path)
+    if scope is None:
+        return []
+    query = (
+        select(_UNITS.c.id, _UNITS.c.name, _AREAS.c.name.label("community_name"))
+        .join(_AREAS, _AREAS.c.id == _UNITS.c.community_id)
+        .where(scope)
+        .order_by(_UNITS.c.area_path, _UNITS.c.name)
+        .limit(_STAFF_CHOICES_LIMIT)
+    )
+    return read(may_lag(query)).all()
+
+
+def staff_matters(user: User, *, status: str | None, overdue_on: date | None, cursor: str | None, limit: int):
+    """A page of the matters of the communities ``user`` is staff of, newest first; with
+    ``overdue_on`` (today), only those past their deadline and not done."""
+    scope = permissions.staff_scope(user, _MATTERS.c.community_id, _MATTERS.c.area_path)
+    if scope is None:
+        return [], None
+    query = may_lag(MATTER_ROW.where(scope))
+    if status is not None:
+        query = query.where(_MATTERS.c.status == status)
+    if overdue_on is not None:
+        query = query.where(_MATTERS.c.deadline < overdue_on, _MATTERS.c.status != "done")
+    return keyset_page(read, query, _MATTERS.c.id, cursor=cursor, limit=limit)
+
+
+def is_overdue(matter, today: date) -> bool:
+    """Past its deadline and not done: the Python twin of staff_matters' ``overdue_on``."""
+    return matter.deadline is not None and matter.deadline < today and matter.status != "done"
