@@ -3,11 +3,13 @@ query string, paged by the API's cursor ("加载更多", appended by htmx or fol
 each row with its age and the deadline its status is heading for."""
 
 import re
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
+from server.areas.rules import windows_for
 from server.console import views
 from server.console.filters import shanghai
 from server.core import clock
@@ -16,6 +18,7 @@ from server.wishes.deadlines import next_deadline
 from server.wishes.models import Wish
 from tests.conftest import act, post_wish
 from tests.console_staff import console_of
+from tests.test_lifecycle_windows import claimed, set_rules
 
 BOARD = "/console/"
 
@@ -65,12 +68,36 @@ def test_the_deadline_rule_counts_from_the_windows_it_is_given(app, world, wish_
     wish = wish_in("fulfilled")
     with app.app_context():
         row = db.session.get(Wish, wish["id"])
-        deadline = next_deadline(row, {"CONFIRM_WINDOW_SECONDS": 60, "REVIEW_WINDOW_SECONDS": 1})
+        deadline = next_deadline(row, replace(windows_for(row.area_path), confirm_window_seconds=60))
 
         assert deadline.label == "自动确认" and deadline.at == row.status_since + timedelta(seconds=60)
         assert next_deadline(row).at == row.status_since + timedelta(seconds=app.config["CONFIRM_WINDOW_SECONDS"])
         row.status = "confirmed"
         assert next_deadline(row) is None, "nothing is timed once confirmed"
+
+
+def test_a_communitys_own_window_times_its_rows_and_its_neighbours_keep_the_setting(app, world, worker):
+    set_rules(world, claim_reminder_seconds=24 * 3600, claim_timeout_seconds=48 * 3600)
+    own = claimed(world, world.grid, "worker")
+    elsewhere = claimed(world, world.other_community_grid, "jiefang_admin")
+    admin = console_of(app, world, "district_admin")
+
+    html = board(admin)
+
+    assert f"认领超时释放 {shanghai(status_since(app, own['id']) + timedelta(hours=48))}" in _row(html, own["number"])
+    default_due = status_since(app, elsewhere["id"]) + timedelta(seconds=app.config["CLAIM_TIMEOUT_SECONDS"])
+    assert f"认领超时释放 {shanghai(default_due)}" in _row(html, elsewhere["number"])
+
+
+def test_the_overdue_filter_holds_each_wish_to_its_own_communitys_window(app, world):
+    set_rules(world, claim_reminder_seconds=24 * 3600, claim_timeout_seconds=48 * 3600)
+    short = claimed(world, world.grid, "worker")
+    long = claimed(world, world.other_community_grid, "jiefang_admin")
+    for wish in (short, long):
+        move_back(app, wish["id"], 72 * 3600)  # past 48 h, within the default 7 days
+    admin = console_of(app, world, "district_admin")
+
+    assert numbers(board(admin, flag="overdue")) == [short["number"]]
 
 
 def test_an_overdue_wish_is_marked_and_the_overdue_filter_shows_only_overdue_ones(app, worker, wish_in):

@@ -115,6 +115,11 @@ class Cutoffs:
     default: datetime
     per_community: tuple[tuple[str, datetime], ...]
 
+    @property
+    def loosest(self) -> datetime:
+        """The latest cutoff of all: the shortest window's."""
+        return max([self.default, *(cutoff for _, cutoff in self.per_community)])
+
     def condition(self, status_since, area_path):
         """SQL: the row (its ``status_since`` and ``area_path`` columns) entered its status
         before its community's cutoff.
@@ -125,8 +130,7 @@ class Cutoffs:
         per community."""
         from server.areas.queries import subtree_condition  # queries reads windows with an area: a cycle
 
-        loosest = max([self.default, *(cutoff for _, cutoff in self.per_community)])
-        condition = status_since <= _at(loosest)
+        condition = status_since <= _at(self.loosest)
         if not self.per_community:
             return condition
         own_cutoff = case(

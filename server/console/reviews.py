@@ -22,13 +22,12 @@ QUEUE_ROWS = 50
 @auth.staff_required
 def review_queue():
     now = clock.now()
-    windows = deadlines.configured_windows()
     grids = dict(wish_queries.staffed_grids(g.user))
     wishes = [
         {
             "row": row,
             "grid": grids.get(row.grid_id, ""),
-            "deadline": deadlines.next_deadline(row, windows),
+            "deadline": deadlines.next_deadline(row),
             "may_review": "approve" in permissions.allowed_actions(g.user, row),
         }
         for row in wish_queries.review_queue(g.user, limit=QUEUE_ROWS)

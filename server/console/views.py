@@ -74,17 +74,18 @@ def board():
         args["text"] = query
     flag = args.pop("flag")
     now = clock.now()
-    windows = deadlines.configured_windows()
     wishes, next_cursor = wish_queries.list_wishes(
         g.user,
         limit=BOARD_ROWS,
         mine="staffed",
         escalated=flag == "escalated",
-        overdue=deadlines.overdue_cutoffs(now, windows) if flag == "overdue" else None,
+        overdue=deadlines.overdue_cutoffs(now) if flag == "overdue" else None,
         **args,
     )
     grids = wish_queries.staffed_grids(g.user)
-    rows = [board_row(row, dict(grids), now, windows) for row in wishes]
+    rows = [board_row(row, dict(grids), now) for row in wishes]
+    if flag == "overdue":  # the statement's cutoffs are the shortest windows': keep the late ones
+        rows = [row for row in rows if row["overdue"]]
     more = url_for("console.board", **{**_filters_given(), "cursor": next_cursor}) if next_cursor else None
     page = {"rows": rows, "more": more}
     if request.headers.get("HX-Request") and request.args.get("cursor"):
@@ -115,9 +116,10 @@ def _filters_given() -> dict:
     return {name: value for name, value in request.args.items() if name != "cursor" and value != ""}
 
 
-def board_row(row, grid_names: dict, now, windows) -> dict:
-    """What a board row shows of a list row: its age and the deadline it is heading for."""
-    deadline = deadlines.next_deadline(row, windows)
+def board_row(row, grid_names: dict, now) -> dict:
+    """What a board row shows of a list row: its age and the deadline it is heading for (by its
+    community's windows: one read per community, the session keeps it)."""
+    deadline = deadlines.next_deadline(row)
     return {
         "id": row.id,
         "number": row.number,

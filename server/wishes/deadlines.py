@@ -3,30 +3,31 @@
 current stay in the status, which is the post, the opening, the claim or the fulfilment on a
 wish's first pass), so these deadlines do too.
 
-The windows are an argument: they come from the configuration today and may differ per
-community tomorrow; no template reads a configuration key.
+The windows are the wish's community's (server/areas/rules.py): its own where its admin set
+them, the settings otherwise. No template reads a configuration key.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import and_, bindparam, false, or_
 
+from server.areas import rules
+from server.areas.rules import Windows
 from server.core import clock
 
 
 @dataclass(frozen=True)
 class Rule:
-    window: str  # the setting naming the window's length in seconds
+    window: str  # the window's name in ``Windows`` (and, upper-cased, its setting)
     label: str  # what happens at the deadline, as a grid worker says it
 
 
 RULES = {
-    "pending_review": Rule("REVIEW_WINDOW_SECONDS", "审核期限"),
-    "open": Rule("UNCLAIMED_ESCALATION_SECONDS", "无人认领上报"),
-    "claimed": Rule("CLAIM_TIMEOUT_SECONDS", "认领超时释放"),
-    "fulfilled": Rule("CONFIRM_WINDOW_SECONDS", "自动确认"),
+    "pending_review": Rule("review_window_seconds", "审核期限"),
+    "open": Rule("unclaimed_escalation_seconds", "无人认领上报"),
+    "claimed": Rule("claim_timeout_seconds", "认领超时释放"),
+    "fulfilled": Rule("confirm_window_seconds", "自动确认"),
 }
 
 
@@ -39,18 +40,15 @@ class Deadline:
         return self.at <= now
 
 
-def configured_windows() -> dict[str, int]:
-    return {rule.window: current_app.config[rule.window] for rule in RULES.values()}
-
-
-def next_deadline(wish, windows: dict[str, int] | None = None) -> Deadline | None:
-    """The deadline of ``wish`` (a Wish or a row with status and status_since) in its status,
-    or None where nothing is timed (rejected, cancelled, disputed, confirmed, closed)."""
+def next_deadline(wish, windows: Windows | None = None) -> Deadline | None:
+    """The deadline of ``wish`` (a Wish or a row with status, status_since and area_path) in its
+    status, or None where nothing is timed (rejected, cancelled, disputed, confirmed, closed).
+    ``windows``: its community's, when the caller has them already."""
     rule = RULES.get(wish.status)
     if rule is None or wish.status_since is None:
         return None
-    windows = configured_windows() if windows is None else windows
-    return Deadline(rule.label, wish.status_since + clock.seconds(windows[rule.window]))
+    windows = rules.windows_for(wish.area_path) if windows is None else windows
+    return Deadline(rule.label, wish.status_since + clock.seconds(getattr(windows, rule.window)))
 
 
 def overdue_condition(columns):
@@ -61,6 +59,9 @@ def overdue_condition(columns):
     )
 
 
-def overdue_cutoffs(now: datetime, windows: dict[str, int] | None = None) -> dict[str, datetime]:
-    windows = configured_windows() if windows is None else windows
-    return {f"due_{status}": now - clock.seconds(windows[rule.window]) for status, rule in RULES.items()}
+def overdue_cutoffs(now: datetime) -> dict[str, datetime]:
+    """Per status, the latest moment a wish could have entered it and be past its deadline now:
+    the shortest window of any community. The SQL is a cached statement with one bound cutoff
+    per status, so it finds a few wishes of longer-windowed communities too; the caller keeps
+    those whose ``next_deadline`` has passed."""
+    return {f"due_{status}": rules.cutoffs(rule.window, now).loosest for status, rule in RULES.items()}

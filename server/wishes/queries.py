@@ -56,6 +56,7 @@ LIST_COLUMNS = (
     _WISHES.c.updated_at,
     _WISHES.c.escalated_at,
     _WISHES.c.status_since,
+    _WISHES.c.area_path,  # whose community's windows time it (the console's deadlines)
 )
 
 
@@ -154,7 +155,7 @@ def review_queue(user: User, *, limit: int) -> list:
     """The pending wishes ``user`` reviews as staff, oldest first (the first to pass its review
     deadline on top), as rows of LIST_COLUMNS with what the permission checks read."""
     query = (
-        may_lag(select(*LIST_COLUMNS, _WISHES.c.area_path, _WISHES.c.owner_id, _WISHES.c.claimer_id))
+        may_lag(select(*LIST_COLUMNS, _WISHES.c.owner_id, _WISHES.c.claimer_id))
         .where(_WISHES.c.status == "pending_review", in_staff_scope(user))
         .order_by(_WISHES.c.id)
         .limit(limit)
