@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from server.areas.models import Area
 from server.areas.queries import list_children, subtree_condition
 from server.core.extensions import may_lag, read
-from server.stats import rates
+from server.wishes import rates
 from server.wishes.models import STATUSES, Wish
 
 

@@ -15,7 +15,7 @@ from server.areas.models import Area
 from server.areas.queries import subtree_condition
 from server.core import clock
 from server.core.extensions import may_lag, read
-from server.stats import rates
+from server.wishes import rates
 from server.wishes.models import Wish
 
 PERIODS = 12

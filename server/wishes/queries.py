@@ -12,7 +12,7 @@ from server.areas.queries import subtree_condition
 from server.core import clock
 from server.core.extensions import db, may_lag, read
 from server.core.paging import decode_cursor, page_of
-from server.wishes import deadlines, permissions
+from server.wishes import deadlines, permissions, rates
 from server.wishes.models import STATUSES, Wish, WishEvent
 
 _WISHES = Wish.__table__  # the list reads plain rows (a Core select: no ORM entity in it)
@@ -248,62 +248,20 @@ def timeline(wish: Wish) -> list[WishEvent]:
     return list(db.session.scalars(query.where(WishEvent.wish_id == wish.id).order_by(WishEvent.id)))
 
 
-def _rate(numerator: int, denominator: int) -> dict:
-    value = round(numerator / denominator, 4) if denominator else None
-    return {"value": value, "numerator": numerator, "denominator": denominator}
-
-
 def _count(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
-    """Counts by status and the three rates of DESIGN §3 over wishes posted in the period.
-
-    - response: of wishes that entered the open pool and whose response window has passed
-      (or that were claimed already), those first claimed within the window; a wish its owner
-      withdrew before anyone claimed it is left out, the grid had nothing to answer;
-    - resolution: of opened wishes that are closed, confirmed, or past their desired date,
-      those confirmed (confirmed or closed as completed);
-    - satisfaction: of rated wishes, those with 4 or 5 stars.
-    """
-    now = clock.now()
-    scope = [subtree_condition(Wish.area_path, area)]
-    if date_from:
-        scope.append(Wish.created_at >= clock.shanghai_day_start(date_from))
-    if date_to:
-        scope.append(Wish.created_at < clock.shanghai_day_start(date_to) + clock.seconds(86400))
-
+    """Counts by status and the three rates of DESIGN §3 (server/wishes/rates.py) over the
+    wishes posted in the period."""
+    scope = [subtree_condition(Wish.area_path, area), *rates.period_bounds(date_from, date_to)]
     by_status = dict(
         db.session.execute(may_lag(select(Wish.status, func.count()).where(*scope).group_by(Wish.status))).all()
     )
-
-    opened = Wish.opened_at.is_not(None)
-    responded = and_(opened, Wish.first_claimed_at.is_not(None), Wish.first_claimed_at <= Wish.response_due_at)
-    response_due = and_(
-        opened,
-        or_(Wish.first_claimed_at.is_not(None), and_(Wish.response_due_at <= now, Wish.status != "cancelled")),
-    )
-    resolved = and_(opened, Wish.confirmed_at.is_not(None))
-    past_desired = and_(Wish.desired_by.is_not(None), Wish.desired_by < clock.shanghai_today())
-    resolution_due = and_(
-        opened,
-        Wish.status != "cancelled",
-        or_(Wish.confirmed_at.is_not(None), Wish.status == "closed", past_desired),
-    )
-    rated = Wish.stars.is_not(None)
-    satisfied = and_(rated, Wish.stars >= 4)
+    terms = rates.conditions(clock.now(), clock.shanghai_today())
     row = db.session.execute(
-        may_lag(
-            select(
-                _count(responded),
-                _count(response_due),
-                _count(resolved),
-                _count(resolution_due),
-                _count(satisfied),
-                _count(rated),
-            ).where(*scope)
-        )
+        may_lag(select(*(_count(condition).label(name) for name, condition in terms.items())).where(*scope))
     ).one()
     return {
         "area_id": area.id,
@@ -311,7 +269,5 @@ def overview(area: Area, date_from: date | None, date_to: date | None) -> dict:
         "to": date_to,
         "total": sum(by_status.values()),
         "counts": {status: by_status.get(status, 0) for status in STATUSES},
-        "response_rate": _rate(row[0], row[1]),
-        "resolution_rate": _rate(row[2], row[3]),
-        "satisfaction_rate": _rate(row[4], row[5]),
+        **rates.rates(row),
     }

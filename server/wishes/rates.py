@@ -1,8 +1,14 @@
-"""The three rates of DESIGN §3 as sums over wishes, for the statements that group them (a
-trend's periods, a node's children) where ``server.wishes.queries.overview`` counts one node
-and period. The conditions are the overview's, term for term; tests/test_console_dashboard.py
-checks that a group's rates equal the overview of the same node and period, so the two cannot
-drift apart unnoticed."""
+"""The three rates of DESIGN §3 as conditions on a wish, the one place they are written:
+``server.wishes.queries.overview`` counts them for one node and period, and the statements that
+group them (a trend's periods, a node's children: server/stats/) sum the same conditions.
+
+- response: of wishes that entered the open pool and whose response window has passed (or that
+  were claimed already), those first claimed within the window; a wish its owner withdrew
+  before anyone claimed it is left out, the grid had nothing to answer;
+- resolution: of opened wishes that are closed, confirmed, or past their desired date, those
+  confirmed (confirmed or closed as completed);
+- satisfaction: of rated wishes, those with 4 or 5 stars.
+"""
 
 from datetime import date, datetime
 
