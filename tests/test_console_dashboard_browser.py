@@ -3,13 +3,12 @@ draws every chart (a canvas in each container) under the console's Content-Secur
 with nothing logged and nothing loaded from another host, a click on a child's bar drills down
 to that node's dashboard and the breadcrumb leads back up. Saves docs/console-dashboard.png."""
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from tests import test_stats
 from tests.console import PASSWORD, give_password
+from tests.fixtures.browser import save_screenshot
 
-SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "console-dashboard.png"
 CHARTS = ("chart-status", "chart-children", "chart-weeks", "chart-months")
 # The eighteen wishes of the overview tests: every chart has something to draw.
 dataset = test_stats.dataset
@@ -43,7 +42,7 @@ def _first_bar_centre(page) -> dict:
 
 
 def test_a_district_admin_sees_the_charts_and_drills_down_by_clicking_a_childs_bar(
-    app, world, dataset, page, live_server, browser_events
+    app, world, dataset, page, live_server, browser_events, tmp_path
 ):
     give_password(app, world.user_id("district_admin"), "district_admin")
     page.set_viewport_size({"width": 1366, "height": 768})
@@ -55,8 +54,7 @@ def test_a_district_admin_sees_the_charts_and_drills_down_by_clicking_a_childs_b
     _charts_drawn(page)
     assert any(url.endswith("/console/static/vendor/echarts.min.js") for url in browser_events.requests)
     assert "61.5%" in page.locator("#rates").inner_text(), "the district's response rate, 8 of 13"
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT))
+    save_screenshot(page, tmp_path, "console-dashboard.png")
 
     centre = _first_bar_centre(page)
     page.mouse.click(centre["x"], centre["y"])

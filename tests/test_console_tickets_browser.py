@@ -6,19 +6,16 @@ through the console's own pages only (no other host, no error in the browser con
 The screenshots of the board and a wish page (1366×768) go to docs/ when
 MICROWISH_SCREENSHOTS=1 (the README shows them); otherwise to the test's temporary folder."""
 
-import io
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import post_wish
 from tests.console import PASSWORD, give_password
+from tests.fixtures.browser import save_screenshot
 
 SCREEN = {"width": 1366, "height": 768}
 PHONE = {"width": 375, "height": 740}
-DOCS = Path(__file__).resolve().parent.parent / "docs"
 # Other tickets on the board, as the demo has them: (status, title, description, category).
 DEMO_LIKE = [
     ("claimed", "楼道灯坏了", "3号楼2单元三楼楼道灯不亮，晚上上下楼不方便。", "repair"),
@@ -38,15 +35,6 @@ def _sign_in(page, username: str):
 
 def _row(page, number: str):
     return page.locator("#board tbody tr", has_text=number)
-
-
-def _screenshot(page, tmp_path, name: str) -> None:
-    """The page as PNG, its colours reduced to a palette: a third of the bytes for the README."""
-    from PIL import Image
-
-    folder = DOCS if os.environ.get("MICROWISH_SCREENSHOTS") == "1" else tmp_path
-    image = Image.open(io.BytesIO(page.screenshot()))
-    image.convert("RGB").quantize(colors=64).save(folder / name, optimize=True)
 
 
 @pytest.fixture
@@ -69,7 +57,7 @@ def test_a_grid_worker_approves_assigns_and_closes_tickets_in_the_browser(
 
     _sign_in(page, "worker")
     assert "待审核" in _row(page, pending["number"]).inner_text()
-    _screenshot(page, tmp_path, "console-board.png")
+    save_screenshot(page, tmp_path, "console-board.png")
 
     page.click(f"text={pending['number']}")
     page.wait_for_url(f"**/console/wishes/{pending['id']}")
@@ -81,7 +69,7 @@ def test_a_grid_worker_approves_assigns_and_closes_tickets_in_the_browser(
     expect(page.locator("#party-member option")).to_have_count(1)  # htmx swapped in the matches
     assert page.locator("#party-member option").inner_text() == "member2"
     page.locator("h1").scroll_into_view_if_needed()
-    _screenshot(page, tmp_path, "console-wish.png")
+    save_screenshot(page, tmp_path, "console-wish.png")
     page.click("#actions button:text-is('指派')")
     assert "已指派" in page.locator(".flash").inner_text()
     assert page.locator("#claimer").inner_text() == "member2"
