@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from tests.activities import publish
+from tests.console_pages import post_form, signed_in
 from tests.fixtures.api import ApiClient, act
 from tests.test_claim_race import _fire_at_once
 from tests.test_store import RICE, give_points
@@ -130,3 +131,20 @@ def test_two_claims_at_once_for_the_last_place_leave_the_member_at_three(app, wo
     assert sorted(answer.status_code for answer in answers) == [200, 429, 429, 429]
     mine = world.member.get("/api/v1/wishes", mine="claimed", status="claimed")[1]["items"]
     assert len(mine) == 3
+
+
+def test_announcements_published_in_the_console_count_toward_the_same_days_limit(world, limited):
+    app, as_ = limited
+    notice = {"title": "停水通知", "body": "明日上午9点至12点停水。", "area_id": str(world.community.id)}
+    browser = signed_in(app, world, "community_admin")
+    assert post_form(browser, "/console/announcements", notice, page="/console/announcements").status_code == 303
+
+    refused = post_form(browser, "/console/announcements", notice, page="/console/announcements")
+
+    assert refused.status_code == 429
+    assert "今天的次数已用完" in refused.get_data(as_text=True)
+    assert int(refused.headers["Retry-After"]) > 3600
+    status, _body, _headers = _post(
+        as_("community_admin"), "/api/v1/announcements", {**notice, "area_id": world.community.id}
+    )
+    assert status == 429, "the mini-program's limit is the same one"

@@ -4,6 +4,7 @@ count, withdrawn and expired ones marked; publishing one; withdrawing one."""
 from flask import flash, g, redirect, render_template, request, url_for
 
 from miniprogram_api.schemas.announcements import AnnouncementCreateSchema
+from server import ratelimits
 from server.announcements import operations, permissions, queries
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
@@ -36,9 +37,15 @@ def announcements():
 @blp.post("/announcements")
 @auth.staff_required
 def announcement_publish():
+    # The mini-program's daily limit per staff member holds here too, whichever way they publish.
+    return ratelimits.check(ratelimits.ANNOUNCEMENT_POST, _publish)
+
+
+def _publish():
     body = form_values.body(integers=("area_id",), local_times=("expires_at",), booleans=("pinned",))
     notice = operations.publish(g.user, **submitted(AnnouncementCreateSchema(), form=body))
     db.session.commit()
+    ratelimits.mark_made()
     flash(f"通知“{notice.title}”已发布", "success")
     return redirect(url_for("console.announcements", area_id=notice.area_id), code=303)
 

@@ -88,11 +88,18 @@ def _form_fields():
     return {"csrf_token": csrf_token, "csrf_field": CSRF_FIELD}
 
 
+SIGN_IN_LIMITS = (ratelimits.CONSOLE_SIGN_IN_FAILED.name, ratelimits.CONSOLE_ADDRESS_FAILED.name)
+
+
 @blp.errorhandler(ratelimits.RateLimitExceeded)
 def _locked(exc):
     db.session.rollback()
     minutes = max(1, -(-exc.retry_after // 60))
-    message = f"尝试次数过多，账号已暂时锁定，请 {minutes} 分钟后再试"
-    response = make_response(render_template("console/error.html", title="暂时无法登录", message=message), 429)
+    wait = f"{minutes} 分钟" if minutes < 120 else f"{-(-minutes // 60)} 小时"
+    if exc.limit in SIGN_IN_LIMITS:
+        title, message = "暂时无法登录", f"尝试次数过多，账号已暂时锁定，请 {wait}后再试"
+    else:
+        title, message = "操作太频繁", f"今天的次数已用完，请 {wait}后再试"
+    response = make_response(render_template("console/error.html", title=title, message=message), 429)
     response.headers["Retry-After"] = str(exc.retry_after)
     return response

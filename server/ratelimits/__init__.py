@@ -70,8 +70,14 @@ def _created(response: Response) -> bool:
 
 
 def _made(response: Response) -> bool:
-    """201: something new was made (not a sign-up there already, answered 200, nor a replay)."""
-    return response.status_code == 201 and REPLAY_HEADER not in response.headers
+    """201: something new was made (not a sign-up there already, answered 200, nor a replay);
+    or a view whose success is no 201 (a console form redirects) said so with ``mark_made``."""
+    return (response.status_code == 201 and REPLAY_HEADER not in response.headers) or g.get("ratelimit_made", False)
+
+
+def mark_made() -> None:
+    """Count this request's work under a ``_made`` limit although it answers otherwise than 201."""
+    g.ratelimit_made = True
 
 
 def _login_code() -> str:
@@ -138,9 +144,10 @@ ANNOUNCEMENT_POST = RateLimit("announcement_post", "RATELIMIT_ANNOUNCEMENT_POST"
 
 
 class RateLimitExceeded(Exception):
-    def __init__(self, retry_after: int):
-        super().__init__(f"rate limited for {retry_after} s")
+    def __init__(self, retry_after: int, limit: str = ""):
+        super().__init__(f"{limit or 'rate'} limited for {retry_after} s")
         self.retry_after = retry_after
+        self.limit = limit  # the RateLimit's name: a page may say what was limited
 
 
 def init_app(app: Flask) -> None:
@@ -189,7 +196,7 @@ class _Counters:
         breached = [key for (key, _), window, count in zip(keys, windows, counts, strict=True) if count > window.amount]
         if breached:
             self._guarded(self._take_back, keys)
-            raise RateLimitExceeded(self._retry_after(breached))
+            raise RateLimitExceeded(self._retry_after(breached), limit.name)
         if limit.counts is not None:
 
             @after_this_request
@@ -204,7 +211,7 @@ class _Counters:
             return
         full = [key for (key, _), window, count in zip(keys, windows, counts, strict=True) if count >= window.amount]
         if full:
-            raise RateLimitExceeded(self._retry_after(full))
+            raise RateLimitExceeded(self._retry_after(full), limit.name)
 
         @after_this_request
         def _count_if_counted(response: Response) -> Response:
