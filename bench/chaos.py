@@ -138,7 +138,9 @@ def prepare(app) -> list[Team]:
         seed.build_tree(1, GRIDS)
         teams = []
         for grid in seed.grids_of():
-            activity, reward = _activity_and_reward(grid)
+            activity, reward = seed.activity_and_reward(
+                grid, capacity=ACTIVITY_CAPACITY, stock=REWARD_STOCK, code="CHAOS001"
+            )
             people = {user.id: user for user in db.session.scalars(select(User).where(User.home_grid_id == grid.id))}
             for user_id in grid.members:
                 award(user_id, MEMBER_POINTS, "wish_confirmed", "chaos:points")
@@ -157,37 +159,6 @@ def prepare(app) -> list[Team]:
         db.session.commit()
         db.session.remove()
     return teams
-
-
-def _activity_and_reward(grid) -> tuple[int, int]:
-    from datetime import UTC, datetime, timedelta
-
-    starts_at = datetime.now(UTC) + timedelta(days=2)
-    activity = Activity(
-        area_id=grid.id,
-        area_path=grid.path,
-        organiser_id=grid.worker,
-        title="清理楼道杂物",
-        description="和居民一起清理楼道堆放的杂物。",
-        place="红旗小区3号楼",
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(hours=2),
-        capacity=ACTIVITY_CAPACITY,
-        points_per_hour=2,
-        checkin_code="CHAOS001",
-    )
-    reward = Reward(
-        area_id=grid.id,
-        area_path=grid.path,
-        title="大米一袋",
-        donor_name="区供电分公司",
-        price_points=1,
-        stock=REWARD_STOCK,
-        created_by=grid.worker,
-    )
-    db.session.add_all([activity, reward])
-    db.session.flush()
-    return activity.id, reward.id
 
 
 # --- the processes -------------------------------------------------------------------------

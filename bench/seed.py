@@ -181,8 +181,17 @@ TEAM_POINTS = 1_000_000
 def _team_activity_and_reward(grid: Grid, *, member: int) -> tuple[int, int]:
     """An upcoming activity of the team's grid for its member to sign up to and withdraw from,
     a reward on the grid's shelf with stock for the whole run, and points to buy it with."""
-    from server.activities.models import Activity
     from server.points.operations import award
+
+    ids = activity_and_reward(grid, capacity=20, stock=TEAM_POINTS)
+    award(member, TEAM_POINTS, "wish_confirmed", "bench:points")
+    return ids
+
+
+def activity_and_reward(grid: Grid, *, capacity: int, stock: int, code: str = "BENCH001") -> tuple[int, int]:
+    """An activity of ``grid`` in two days with ``capacity`` places, organised by its worker,
+    and a reward on its shelf at 1 point with ``stock``; their ids. Flushes."""
+    from server.activities.models import Activity
     from server.store.models import Reward
 
     starts_at = datetime.now(UTC) + timedelta(days=2)
@@ -195,9 +204,9 @@ def _team_activity_and_reward(grid: Grid, *, member: int) -> tuple[int, int]:
         place="基准小区3号楼",
         starts_at=starts_at,
         ends_at=starts_at + timedelta(hours=2),
-        capacity=20,
+        capacity=capacity,
         points_per_hour=2,
-        checkin_code="BENCH001",
+        checkin_code=code,
     )
     reward = Reward(
         area_id=grid.id,
@@ -205,12 +214,11 @@ def _team_activity_and_reward(grid: Grid, *, member: int) -> tuple[int, int]:
         title="大米一袋",
         donor_name="区供电分公司",
         price_points=1,
-        stock=TEAM_POINTS,
+        stock=stock,
         created_by=grid.worker,
     )
     db.session.add_all([activity, reward])
     db.session.flush()
-    award(member, TEAM_POINTS, "wish_confirmed", "bench:points")
     return activity.id, reward.id
 
 

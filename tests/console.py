@@ -22,8 +22,33 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def signed_in(app, world, name: str):
+    """A test client signed in to the console as ``world``'s ``name`` (their username too)."""
+    give_password(app, world.user_id(name), name)
+    client = app.test_client()
+    assert sign_in(client, name).status_code == 303
+    return client
+
+
+def post_form(client, path: str, form: dict, *, page: str):
+    """POST a console form as the browser does from ``page``: its CSRF token, its Referer."""
+    token = csrf_token(client.get(page).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **form}, headers={"Referer": f"http://localhost{page}"})
+
+
 def sign_in(client, username: str, password: str = PASSWORD, environ=None):
     """POST the sign-in form as the browser would (after opening the page); the response."""
     token = csrf_token(client.get(LOGIN).get_data(as_text=True))
     form = {"csrf_token": token, "username": username, "password": password}
     return client.post(LOGIN, data=form, environ_base=environ or {})
+
+
+def sign_in_page(page, username: str, password: str = PASSWORD, *, board: bool = True) -> None:
+    """Sign in through the console's form in a Playwright ``page``; with ``board``, wait for the
+    board the sign-in leads to."""
+    page.goto(LOGIN)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    if board:
+        page.wait_for_url("**/console/")

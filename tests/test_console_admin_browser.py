@@ -7,8 +7,7 @@ from sqlalchemy import select
 
 from server.areas.models import Area
 from server.core.extensions import db
-from tests.console import give_password
-from tests.test_console_browser import _assert_clean, _sign_in
+from tests.console import give_password, sign_in_page
 
 ADMIN_PASSWORD = "district-admin-pass"
 WORKER_PASSWORD = "new-worker-password"
@@ -18,7 +17,7 @@ def test_a_district_admin_sets_up_a_grid_and_its_worker_who_then_signs_in(
     app, world, page, live_server, browser_events
 ):
     give_password(app, world.user_id("district_admin"), "district", ADMIN_PASSWORD)
-    _sign_in(page, "district", ADMIN_PASSWORD)
+    sign_in_page(page, "district", ADMIN_PASSWORD)
     page.wait_for_url("**/console/")
 
     page.click("nav.menu >> text=区域管理")
@@ -44,12 +43,12 @@ def test_a_district_admin_sets_up_a_grid_and_its_worker_who_then_signs_in(
     row.locator("input[name=password]").fill(WORKER_PASSWORD)
     row.locator("button", has_text="保存").click()
     assert "已设置登录账号：hongqi-3" in page.locator(".flash").inner_text()
-    _assert_clean(browser_events, live_server)
+    browser_events.assert_clean(live_server)
 
     page.click("text=退出登录")
     page.wait_for_url("**/console/login")
-    _sign_in(page, "hongqi-3", WORKER_PASSWORD)
+    sign_in_page(page, "hongqi-3", WORKER_PASSWORD)
     page.wait_for_url("**/console/")
     assert page.locator("h1").inner_text() == "工单看板"
     assert "红旗社区第3网格" in page.locator(".scope").inner_text()
-    _assert_clean(browser_events, live_server)
+    browser_events.assert_clean(live_server)

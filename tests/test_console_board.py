@@ -17,7 +17,7 @@ from server.core.extensions import db
 from server.wishes.deadlines import next_deadline
 from server.wishes.models import Wish
 from tests.conftest import act, post_wish
-from tests.console_staff import console_of
+from tests.console import signed_in
 from tests.test_lifecycle_windows import claimed, set_rules
 
 BOARD = "/console/"
@@ -25,7 +25,7 @@ BOARD = "/console/"
 
 @pytest.fixture
 def worker(app, world):
-    return console_of(app, world, "worker")
+    return signed_in(app, world, "worker")
 
 
 def board(client, **filters) -> str:
@@ -80,7 +80,7 @@ def test_a_communitys_own_window_times_its_rows_and_its_neighbours_keep_the_sett
     set_rules(world, claim_reminder_seconds=24 * 3600, claim_timeout_seconds=48 * 3600)
     own = claimed(world, world.grid, "worker")
     elsewhere = claimed(world, world.other_community_grid, "jiefang_admin")
-    admin = console_of(app, world, "district_admin")
+    admin = signed_in(app, world, "district_admin")
 
     html = board(admin)
 
@@ -95,7 +95,7 @@ def test_the_overdue_filter_holds_each_wish_to_its_own_communitys_window(app, wo
     long = claimed(world, world.other_community_grid, "jiefang_admin")
     for wish in (short, long):
         move_back(app, wish["id"], 72 * 3600)  # past 48 h, within the default 7 days
-    admin = console_of(app, world, "district_admin")
+    admin = signed_in(app, world, "district_admin")
 
     assert numbers(board(admin, flag="overdue")) == [short["number"]]
 
@@ -116,7 +116,7 @@ def test_the_board_filters_by_status_grid_category_and_escalation(app, world, wo
     with app.app_context():
         db.session.execute(update(Wish).where(Wish.id == escalated["id"]).values(escalated_at=clock.now()))
         db.session.commit()
-    admin = console_of(app, world, "community_admin")
+    admin = signed_in(app, world, "community_admin")
     elsewhere = post_wish(world.resident, grid_id=world.other_grid.id)
 
     assert numbers(board(worker, status="pending_review")) == [pending["number"]]

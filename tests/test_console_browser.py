@@ -4,12 +4,10 @@ lock the account; a resident cannot sign in; a form posted without its CSRF toke
 Every page loads only from the console's own origin and the browser logs no error, Content-
 Security-Policy refusals included."""
 
-from urllib.parse import urlsplit
-
 import pytest
 
 from tests.conftest import post_wish
-from tests.console import PASSWORD, give_password
+from tests.console import PASSWORD, give_password, sign_in_page
 
 
 @pytest.fixture
@@ -18,24 +16,10 @@ def staff(app, world):
     give_password(app, world.user_id("resident"), "resident")
 
 
-def _sign_in(page, username: str, password: str):
-    page.goto("/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-
-
-def _assert_clean(browser_events, live_server):
-    origin = urlsplit(live_server).netloc
-    outside = [url for url in browser_events.requests if urlsplit(url).netloc != origin]
-    assert outside == [], "the console loaded something from another host"
-    assert browser_events.console_errors() == [], browser_events.console
-
-
 def test_a_grid_worker_signs_in_through_the_form_and_sees_the_board(world, staff, page, live_server, browser_events):
     wish = post_wish(world.resident, title="帮忙取降压药")
 
-    _sign_in(page, "worker", PASSWORD)
+    sign_in_page(page, "worker", PASSWORD, board=False)
 
     page.wait_for_url("**/console/")
     assert page.locator("h1").inner_text() == "工单看板"
@@ -43,7 +27,7 @@ def test_a_grid_worker_signs_in_through_the_form_and_sees_the_board(world, staff
     assert "帮忙取降压药" in row.inner_text() and "待审核" in row.inner_text()
     assert page.evaluate("typeof window.htmx") == "object", "the vendored htmx loaded"
     assert any(url.endswith("/console/static/vendor/htmx.min.js") for url in browser_events.requests)
-    _assert_clean(browser_events, live_server)
+    browser_events.assert_clean(live_server)
 
     page.click("text=退出登录")
     page.wait_for_url("**/console/login")
@@ -55,23 +39,23 @@ def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(
     app, staff, page, live_server, browser_events, monkeypatch
 ):
     monkeypatch.setattr(app.extensions["ratelimits"], "enabled", True)
-    _sign_in(page, "worker", "wrong password")
+    sign_in_page(page, "worker", "wrong password", board=False)
     assert "用户名或密码错误" in page.locator("#error").inner_text()
 
     for _ in range(4):  # RATELIMIT_CONSOLE_SIGN_IN_FAILED: 5 in 15 minutes
-        _sign_in(page, "worker", "wrong password")
-    _sign_in(page, "worker", PASSWORD)
+        sign_in_page(page, "worker", "wrong password", board=False)
+    sign_in_page(page, "worker", PASSWORD, board=False)
 
     assert "尝试次数过多" in page.locator("#error").inner_text()
     assert page.url.endswith("/console/login")
     # The refusals (401, then 429) are logged as failed loads; nothing else may show.
     refusals = ("status of 401", "status of 429")
     browser_events.console[:] = [line for line in browser_events.console if not any(r in line for r in refusals)]
-    _assert_clean(browser_events, live_server)
+    browser_events.assert_clean(live_server)
 
 
 def test_a_resident_cannot_sign_in_to_the_console(staff, page):
-    _sign_in(page, "resident", PASSWORD)
+    sign_in_page(page, "resident", PASSWORD, board=False)
 
     assert "没有工作台权限" in page.locator("#error").inner_text()
     page.goto("/console/")

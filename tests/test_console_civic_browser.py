@@ -3,9 +3,7 @@ from the menu and adds a progress note, then assesses a party member's pledge, t
 forms; on a phone no page scrolls sideways; every page loads only from the console's own
 origin and the browser logs no error."""
 
-from urllib.parse import urlsplit
-
-from tests.console import PASSWORD, give_password
+from tests.console import give_password, sign_in_page
 
 MATTER = {"title": "老旧小区加装电梯", "description": "为3号楼加装电梯，方便老人上下楼。", "deadline": "2099-06-30"}
 
@@ -19,11 +17,7 @@ def test_a_grid_worker_adds_a_progress_note_and_assesses_a_pledge_in_the_browser
     status, pledge = world.member.post("/api/v1/pledges", {"text": "每月至少认领两个微心愿。"})
     assert status == 201, pledge
 
-    page.goto("/console/login")
-    page.fill("input[name=username]", "worker")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
+    sign_in_page(page, "worker")
 
     page.click("nav.menu >> text=为民办实事")
     page.click("#matters >> text=老旧小区加装电梯")
@@ -59,6 +53,4 @@ def test_a_grid_worker_adds_a_progress_note_and_assesses_a_pledge_in_the_browser
         page.goto(path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375, f"{path} scrolls sideways on a phone"
 
-    origin = urlsplit(live_server).netloc
-    assert [url for url in browser_events.requests if urlsplit(url).netloc != origin] == []
-    assert browser_events.console_errors() == [], browser_events.console
+    browser_events.assert_clean(live_server)

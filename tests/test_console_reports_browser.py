@@ -4,11 +4,10 @@ the stats overview's for the same node and month. Nothing is loaded from another
 browser logs no error."""
 
 import io
-from urllib.parse import urlsplit
 
 from openpyxl import load_workbook
 
-from tests.console import PASSWORD, give_password
+from tests.console import give_password, sign_in_page
 from tests.reports import MONTH, a_reported_month, overview_of, rows_of, summary_of
 
 RATES = {"响应率": "response_rate", "解决率": "resolution_rate", "满意率": "satisfaction_rate"}
@@ -20,11 +19,7 @@ def test_a_district_admin_downloads_the_monthly_workbook_whose_totals_match_the_
     a_reported_month(world, monkeypatch)
     give_password(app, world.user_id("district_admin"), "district")
 
-    page.goto("/console/login")
-    page.fill("input[name=username]", "district")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
+    sign_in_page(page, "district")
     page.click("nav.menu >> text=月度报表")
     page.wait_for_url("**/console/reports")
     page.select_option("#report-area", str(world.district.id))
@@ -44,6 +39,4 @@ def test_a_district_admin_downloads_the_monthly_workbook_whose_totals_match_the_
     assert summary["心愿总数"][0] == api["total"] == sum(row["心愿总数"] for row in rows_of(book, "网格"))
     for label, key in RATES.items():
         assert summary[label][1:] == (api[key]["numerator"], api[key]["denominator"])
-    origin = urlsplit(live_server).netloc
-    assert [url for url in browser_events.requests if urlsplit(url).netloc != origin] == []
-    assert browser_events.console_errors() == [], browser_events.console
+    browser_events.assert_clean(live_server)

@@ -11,7 +11,7 @@ from server.console.filters import shanghai
 from server.core.extensions import db
 from server.wishes.models import Wish
 from tests.conftest import post_wish
-from tests.console_staff import console_of, post_form
+from tests.console import post_form, signed_in
 
 QUEUE = "/console/review"
 APPLICATION = {"name": "李建国", "branch": "红旗社区第一党支部", "joined_on": "2001-07-01"}
@@ -19,7 +19,7 @@ APPLICATION = {"name": "李建国", "branch": "红旗社区第一党支部", "jo
 
 @pytest.fixture
 def worker(app, world):
-    return console_of(app, world, "worker")
+    return signed_in(app, world, "worker")
 
 
 def apply(api) -> dict:
@@ -46,7 +46,7 @@ def test_the_queue_lists_the_pending_wishes_of_the_scope_oldest_first_with_their
 def test_approving_from_the_queue_comes_back_to_the_queue_without_the_wish(world, worker):
     wish = post_wish(world.resident, title="楼道灯坏了")
 
-    response = post_form(worker, QUEUE, f"/console/wishes/{wish['id']}/approve", back="review")
+    response = post_form(worker, f"/console/wishes/{wish['id']}/approve", {"back": "review"}, page=QUEUE)
 
     assert response.status_code == 303 and response.headers["Location"] == QUEUE
     html = worker.get(QUEUE).get_data(as_text=True)
@@ -57,7 +57,9 @@ def test_approving_from_the_queue_comes_back_to_the_queue_without_the_wish(world
 def test_rejecting_from_the_queue_keeps_the_reason(world, worker):
     wish = post_wish(world.resident)
 
-    post_form(worker, QUEUE, f"/console/wishes/{wish['id']}/reject", back="review", reason="不属于服务范围")
+    post_form(
+        worker, f"/console/wishes/{wish['id']}/reject", {"back": "review", "reason": "不属于服务范围"}, page=QUEUE
+    )
 
     answer = world.resident.get(f"/api/v1/wishes/{wish['id']}")[1]
     assert answer["status"] == "rejected" and answer["timeline"][-1]["note"] == "不属于服务范围"
@@ -68,7 +70,9 @@ def test_a_membership_application_of_the_grid_is_approved_from_the_queue(world, 
     html = worker.get(QUEUE).get_data(as_text=True)
     assert "李建国（neighbour）" in html
 
-    response = post_form(worker, QUEUE, f"/console/review/memberships/{application['id']}", decision="approve")
+    response = post_form(
+        worker, f"/console/review/memberships/{application['id']}", {"decision": "approve"}, page=QUEUE
+    )
 
     assert "已通过认证申请" in worker.get(response.headers["Location"]).get_data(as_text=True)
     assert world.neighbour.get("/api/v1/me/party-membership")[1]["verified"] is True
@@ -77,7 +81,7 @@ def test_a_membership_application_of_the_grid_is_approved_from_the_queue(world, 
 def test_a_membership_rejected_without_a_reason_is_refused_on_the_queue(world, worker):
     application = apply(world.neighbour)
 
-    response = post_form(worker, QUEUE, f"/console/review/memberships/{application['id']}", decision="reject")
+    response = post_form(worker, f"/console/review/memberships/{application['id']}", {"decision": "reject"}, page=QUEUE)
 
     assert "驳回时请填写原因" in worker.get(response.headers["Location"]).get_data(as_text=True)
     assert world.neighbour.get("/api/v1/me/party-membership")[1]["status"] == "pending"
@@ -86,6 +90,6 @@ def test_a_membership_rejected_without_a_reason_is_refused_on_the_queue(world, w
 def test_an_application_of_another_community_is_not_in_the_queue(app, world):
     apply(world.jiefang_admin)  # lives in Jiefang
 
-    html = console_of(app, world, "worker").get(QUEUE).get_data(as_text=True)
+    html = signed_in(app, world, "worker").get(QUEUE).get_data(as_text=True)
 
     assert "没有待审核的认证申请" in html

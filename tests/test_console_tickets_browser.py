@@ -6,12 +6,10 @@ through the console's own pages only (no other host, no error in the browser con
 The screenshots of the board and a wish page (1366×768) go to docs/ when
 MICROWISH_SCREENSHOTS=1 (the README shows them); otherwise to the test's temporary folder."""
 
-from urllib.parse import urlsplit
-
 import pytest
 
 from tests.conftest import post_wish
-from tests.console import PASSWORD, give_password
+from tests.console import give_password, sign_in_page
 from tests.fixtures.browser import save_screenshot
 
 SCREEN = {"width": 1366, "height": 768}
@@ -26,11 +24,7 @@ DEMO_LIKE = [
 
 
 def _sign_in(page, username: str):
-    page.goto("/console/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/console/")
+    sign_in_page(page, username)
 
 
 def _row(page, number: str):
@@ -89,6 +83,4 @@ def test_a_grid_worker_approves_assigns_and_closes_tickets_in_the_browser(
         page.goto(url)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], f"{url} scrolls sideways"
 
-    origin = urlsplit(live_server).netloc
-    assert [url for url in browser_events.requests if urlsplit(url).netloc != origin] == []
-    assert browser_events.console_errors() == [], browser_events.console
+    browser_events.assert_clean(live_server)

@@ -12,7 +12,7 @@ from server.core.extensions import db
 from server.wishes import permissions
 from server.wishes.models import ContactView, Wish
 from tests.conftest import act, post_wish
-from tests.console_staff import console_of, post_form
+from tests.console import post_form, signed_in
 from tests.fixtures.api import PATHS
 
 ACTION_OF_BUTTON = {
@@ -60,7 +60,7 @@ def api_request(world, action: str, status: str) -> tuple[str, dict | None]:
 
 
 def test_the_buttons_for_every_status_and_person_are_exactly_the_actions_the_api_accepts(app, world, wish_in):
-    consoles = {name: console_of(app, world, name) for name in STAFF}
+    consoles = {name: signed_in(app, world, name) for name in STAFF}
     for status in PATHS:
         wish = wish_in(status)
         for actor in ACTORS:
@@ -82,13 +82,13 @@ def test_the_buttons_for_every_status_and_person_are_exactly_the_actions_the_api
 
 @pytest.fixture
 def worker(app, world):
-    return console_of(app, world, "worker")
+    return signed_in(app, world, "worker")
 
 
 def test_approving_on_the_wish_page_opens_the_wish_and_comes_back_with_a_flash(worker, wish_in):
     wish = wish_in("pending_review")
 
-    response = post_form(worker, page(wish["id"]), f"{page(wish['id'])}/approve")
+    response = post_form(worker, f"{page(wish['id'])}/approve", {}, page=page(wish["id"]))
 
     assert response.status_code == 303 and response.headers["Location"] == page(wish["id"])
     html = worker.get(page(wish["id"])).get_data(as_text=True)
@@ -98,7 +98,7 @@ def test_approving_on_the_wish_page_opens_the_wish_and_comes_back_with_a_flash(w
 def test_rejecting_without_a_reason_is_refused_with_the_message_on_the_page(worker, wish_in):
     wish = wish_in("pending_review")
 
-    response = post_form(worker, page(wish["id"]), f"{page(wish['id'])}/reject")
+    response = post_form(worker, f"{page(wish['id'])}/reject", {}, page=page(wish["id"]))
 
     assert response.status_code == 303
     html = worker.get(response.headers["Location"]).get_data(as_text=True)
@@ -112,7 +112,7 @@ def test_a_worker_assigns_an_open_wish_to_a_member_picked_by_nickname(world, wor
     assert "member2" in options and ">member<" not in options, "only the members matching the search"
     assert "pending_member" not in worker.get(page(wish["id"])).get_data(as_text=True), "verified members only"
     response = post_form(
-        worker, page(wish["id"]), f"{page(wish['id'])}/assign", party_member_id=str(world.user_id("member2"))
+        worker, f"{page(wish['id'])}/assign", {"party_member_id": str(world.user_id("member2"))}, page=page(wish["id"])
     )
 
     html = worker.get(response.headers["Location"]).get_data(as_text=True)
@@ -125,7 +125,7 @@ def test_an_action_the_state_no_longer_allows_is_refused_on_the_page(world, work
     act(world.member, wish["id"], "claim")  # claimed while the page was open
 
     response = post_form(
-        worker, page(wish["id"]), f"{page(wish['id'])}/assign", party_member_id=str(world.user_id("member2"))
+        worker, f"{page(wish['id'])}/assign", {"party_member_id": str(world.user_id("member2"))}, page=page(wish["id"])
     )
 
     html = worker.get(response.headers["Location"]).get_data(as_text=True)
@@ -137,7 +137,9 @@ def test_closing_a_confirmed_wish_offers_completed_only_and_closes_it(worker, wi
     html = worker.get(page(wish["id"])).get_data(as_text=True)
     assert '<option value="completed">' in html and '<option value="unresolved">' not in html
 
-    response = post_form(worker, page(wish["id"]), f"{page(wish['id'])}/close", resolution="completed", note="已回访")
+    response = post_form(
+        worker, f"{page(wish['id'])}/close", {"resolution": "completed", "note": "已回访"}, page=page(wish["id"])
+    )
 
     html = worker.get(response.headers["Location"]).get_data(as_text=True)
     assert "工单已关闭" in html and "已关闭" in html and "已回访" in html
@@ -148,7 +150,7 @@ def test_the_contact_is_masked_until_asked_for_and_each_view_is_recorded_for_adm
     html = worker.get(page(wish["id"])).get_data(as_text=True)
     assert "13912345678" not in html and "139****5678" in html and "7号楼1单元302" not in html
 
-    shown = post_form(worker, page(wish["id"]), f"{page(wish['id'])}/contact", reason="home_visit")
+    shown = post_form(worker, f"{page(wish['id'])}/contact", {"reason": "home_visit"}, page=page(wish["id"]))
 
     assert shown.status_code == 200
     text = shown.get_data(as_text=True)
@@ -159,17 +161,17 @@ def test_the_contact_is_masked_until_asked_for_and_each_view_is_recorded_for_adm
             (world.user_id("worker"), world.user_id("resident"), wish["id"], "home_visit")
         ]
     assert "contact-views" not in html, "a grid worker does not see the record"
-    admin_page = console_of(app, world, "community_admin").get(page(wish["id"])).get_data(as_text=True)
+    admin_page = signed_in(app, world, "community_admin").get(page(wish["id"])).get_data(as_text=True)
     assert re.search(r"worker：上门服务", admin_page)
 
 
 def test_a_worker_of_another_grid_cannot_see_an_open_wishs_contact(app, world, wish_in):
     wish = wish_in("open")
-    other = console_of(app, world, "other_worker")
+    other = signed_in(app, world, "other_worker")
     html = other.get(page(wish["id"])).get_data(as_text=True)
     assert "查看联系方式" not in html
 
-    response = post_form(other, page(wish["id"]), f"{page(wish['id'])}/contact", reason="verify")
+    response = post_form(other, f"{page(wish['id'])}/contact", {"reason": "verify"}, page=page(wish["id"]))
 
     assert "13812341234" not in other.get(response.headers["Location"]).get_data(as_text=True)
     with app.app_context():
@@ -179,6 +181,6 @@ def test_a_worker_of_another_grid_cannot_see_an_open_wishs_contact(app, world, w
 def test_the_wish_page_of_another_grid_is_not_found(app, world):
     wish = post_wish(world.resident, grid_id=world.other_grid.id)
 
-    response = console_of(app, world, "worker").get(page(wish["id"]))
+    response = signed_in(app, world, "worker").get(page(wish["id"]))
 
     assert response.status_code == 404 and "未找到该心愿" in response.get_data(as_text=True)
