@@ -6,7 +6,7 @@ from swagger_ui_bundle import swagger_ui_path
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import console, models, ratelimits  # noqa: F401  (models: every table before create_all)
-from server.core import redis_client, worker_cache
+from server.core import logs, redis_client, worker_cache
 from server.core.errors import ErrorSchema, register_error_handlers
 from server.core.extensions import Api, db, init_read_engines, migrate, replace_connections_the_server_closed
 from server.core.sessions import CookieSessionOnlyWhenSent
@@ -17,6 +17,7 @@ from server.uploads import storage
 
 def create_app(overrides: dict | None = None, env_name: str | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
+    logs.install()
     load_settings(app.config, env_name or environment_name(), overrides)
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -50,7 +50,7 @@ def test_every_answer_leaves_one_line_with_its_status_size_and_request_id(logged
     assert first["duration_ms"] >= 0
     assert second["status"] == 404
     assert second["bytes"] == len(missing.data)
-    assert second["request_id"] is None
+    assert second["request_id"] == missing.headers["X-Request-Id"], "made here when no proxy sent one"
 
 
 def test_a_streamed_body_is_counted_whole_and_logged_once_it_is_closed(logged_app):

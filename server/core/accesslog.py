@@ -19,6 +19,8 @@ import os
 import time
 from datetime import UTC, datetime
 
+from server.core.logs import redact, request_id
+
 
 def install(app, destination: str | None) -> None:
     """Log ``app``'s requests to ``destination``: "-" for stdout, a file path, or ""/None for none."""
@@ -43,10 +45,11 @@ class JsonAccessLog:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         answer = {}
+        ident = request_id(environ)
 
         def noting_start_response(status, headers, exc_info=None):
             answer["status"] = status
-            return start_response(status, headers, exc_info)
+            return start_response(status, [*headers, ("X-Request-Id", ident)], exc_info)
 
         body = self.wsgi_app(environ, noting_start_response)
         return _LoggedBody(body, environ, answer, started, self.fd)
@@ -85,14 +88,15 @@ def access_record(environ, answer: dict, sent: int, seconds: float) -> dict:
     return {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "method": environ.get("REQUEST_METHOD"),
-        "path": environ.get("PATH_INFO"),
-        "query": environ.get("QUERY_STRING") or None,
+        # A media or certificate link's signature, a phone number searched for: never logged.
+        "path": redact(environ.get("PATH_INFO") or ""),
+        "query": redact(environ.get("QUERY_STRING") or "") or None,
         "status": int(status.split(None, 1)[0]),
         "duration_ms": round(seconds * 1000, 2),
         "bytes": sent,
         "remote_addr": environ.get("REMOTE_ADDR"),
-        # Set by a proxy in front (nginx $request_id) when there is one.
-        "request_id": environ.get("HTTP_X_REQUEST_ID"),
+        # The proxy's (nginx $request_id) when it sent one, else made here (server/core/logs.py).
+        "request_id": request_id(environ),
         "pid": os.getpid(),
         # The kinds of answer a worker reused (server/core/worker_cache.py), when any.
         "reused": environ.get("microwish.reused"),

@@ -5,12 +5,13 @@ import logging
 import os
 import sys
 
+from server.core import logs
 from server.settings import ConfigError
 from server.wechat.fake import FakeWeChatServer
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.install()
     port = _port()
     from server.app import create_app
     from server.entrypoints.cli import DatabaseNotMigrated, prepare_database

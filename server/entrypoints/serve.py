@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 
+from server.core import logs
 from server.entrypoints import web_server
 
 log = logging.getLogger("micro-wish.serve")
@@ -37,7 +38,7 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.install()
     prepared = subprocess.run(PREPARE_DATABASE, check=False)
     if prepared.returncode != 0:
         log.error("database preparation failed (exit %s); not starting", prepared.returncode)
