@@ -26,6 +26,7 @@ from server.accounts.models import User
 from server.accounts.operations import grant_role
 from server.areas.models import Area
 from server.areas.operations import create_area
+from server.core import pii
 from server.core.extensions import db
 from server.wishes.models import CATEGORIES, Wish
 
@@ -276,8 +277,9 @@ def _wish(rng: random.Random, wish_id: int, grid: Grid, now: datetime) -> tuple[
         category,
         f"{CATEGORIES[category]}心愿{wish_id}",
         "基准测试生成的心愿，内容仅用于性能测量。",
-        f"基准小区{wish_id % 90 + 1}号楼",
-        f"138{wish_id % 100_000_000:08d}",
+        # Encrypted as the app stores them (COPY bypasses the column type), so reads pay the decryption.
+        pii.encrypt(f"基准小区{wish_id % 90 + 1}号楼", "wishes.address"),
+        pii.encrypt(f"138{wish_id % 100_000_000:08d}", "wishes.contact_phone"),
         "[]",
         status,
         claimer,

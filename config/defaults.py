@@ -203,6 +203,14 @@ OUTBOX_RETRY_MAX_SECONDS = 3600
 # (server/privacy/tasks.py; the privacy notice says so).
 PII_RETENTION_DAYS = 180
 
+# Encryption of personal information at rest (server/core/pii.py): key id -> base64 of 32 bytes
+# (`flask pii new-key` prints one). PII_KEY_ID encrypts; the others still decrypt, until
+# `flask pii reencrypt` has moved every value to PII_KEY_ID. PII_HASH_KEY keys the phone number's
+# lookup hash. These development values are public: production refuses them.
+PII_KEYS = {"dev": "bWljcm8td2lzaC1kZXZlbG9wbWVudC1vbmx5LWtleSE="}
+PII_KEY_ID = "dev"
+PII_HASH_KEY = "dev-only-pii-hash-key-change-me"
+
 # Words refused before any call to WeChat's content check (msg_sec_check).
 BANNED_WORDS = ["高利贷", "裸聊", "办证刻章"]
 

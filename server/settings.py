@@ -7,12 +7,15 @@ import os
 from limits import parse_many
 from marshmallow import Schema, ValidationError, fields, validate
 
+from server.core import pii
 from server.notification_kinds import KINDS, VALUE_SOURCES
 
 ENVIRONMENTS = ("development", "testing", "production")
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"
 DEV_PUSH_TOKEN = "devpushtoken"
-HIDDEN_VALUES = frozenset({"S3_SECRET_ACCESS_KEY"})
+DEV_PII_KEY = "bWljcm8td2lzaC1kZXZlbG9wbWVudC1vbmx5LWtleSE="
+DEV_PII_HASH_KEY = "dev-only-pii-hash-key-change-me"
+HIDDEN_VALUES = frozenset({"S3_SECRET_ACCESS_KEY", "PII_KEYS", "PII_HASH_KEY"})
 S3_REQUIRED = ("S3_ENDPOINT_URL", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY")
 
 
@@ -39,6 +42,18 @@ class _RateLimit(fields.String):
                 raise ValueError
         except ValueError:
             raise ValidationError('a rate such as "10/minute" or "10/hour;30/day"') from None
+        return value
+
+
+class _EncryptionKey(fields.String):
+    """A PII_KEYS value: base64 of 32 bytes."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            pii.decode_key(value)
+        except ValueError:
+            raise ValidationError("each key must be base64 of 32 bytes (`flask pii new-key` prints one)") from None
         return value
 
 
@@ -90,6 +105,12 @@ class SettingsSchema(Schema):
     RATELIMIT_ANNOUNCEMENT_POST = _RateLimit()
     CLAIMS_HELD_MAX = fields.Integer(strict=True, validate=validate.Range(min=1, max=100))
     PII_RETENTION_DAYS = fields.Integer(strict=True, validate=validate.Range(min=1, max=3650))
+    PII_KEYS = fields.Dict(
+        keys=fields.String(validate=validate.Regexp(pii.KEY_ID_PATTERN, error="1 to 32 of A-Z a-z 0-9 _ -")),
+        values=_EncryptionKey(),
+    )
+    PII_KEY_ID = fields.String(validate=validate.Regexp(pii.KEY_ID_PATTERN))
+    PII_HASH_KEY = fields.String(validate=validate.Length(min=16))
     RATELIMIT_CONSOLE_SIGN_IN_FAILED = _RateLimit()
     RATELIMIT_CONSOLE_ADDRESS_FAILED = _RateLimit()
     SESSION_COOKIE_SECURE = _StrictBoolean()
@@ -215,6 +236,8 @@ def _validate(config) -> None:
         )
         raise ConfigError(f"invalid setting(s): {problems} (set them as FLASK_<KEY>, JSON-encoded)") from None
     _check_object_storage(config)
+    if config["PII_KEY_ID"] not in config["PII_KEYS"]:
+        raise ConfigError(f"PII_KEY_ID={config['PII_KEY_ID']!r} is not a key id of PII_KEYS")
     if config["ENV_NAME"] == "production":
         _refuse_development_defaults(config)
 
@@ -256,5 +279,9 @@ def _refuse_development_defaults(config) -> None:
         problems.append("PUBLIC_BASE_URL is empty (WeChat's image check could not fetch photos)")
     if any(spec["template_id"].startswith("dev-tpl-") for spec in config["WECHAT_SUBSCRIBE_TEMPLATES"].values()):
         problems.append("WECHAT_SUBSCRIBE_TEMPLATES has development template ids")
+    if DEV_PII_KEY in config["PII_KEYS"].values():
+        problems.append("PII_KEYS holds the development key")
+    if config["PII_HASH_KEY"] == DEV_PII_HASH_KEY:
+        problems.append("PII_HASH_KEY is the development default")
     if problems:
         raise ConfigError("production refuses to start: " + "; ".join(problems))

@@ -60,6 +60,9 @@ PRODUCTION = {
     "FLASK_WECHAT_PUSH_TOKEN": "realpushtoken42",
     "FLASK_PUBLIC_BASE_URL": "https://wish.example.cn",
     "FLASK_WECHAT_SUBSCRIBE_TEMPLATES": "{}",
+    "FLASK_PII_KEYS": '{"2026a": "q9TdiYJR/pWVcDLUx6sk0kxAgDXYOFkD9a3EkOLZnTk="}',
+    "FLASK_PII_KEY_ID": '"2026a"',
+    "FLASK_PII_HASH_KEY": '"a-real-hash-key-of-enough-length"',
 }
 
 

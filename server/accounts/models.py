@@ -4,8 +4,8 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.areas.models import Area
-from server.core import clock
-from server.core.dbtypes import UTCDateTime
+from server.core import clock, pii
+from server.core.dbtypes import EncryptedText, UTCDateTime
 from server.core.extensions import db
 
 ROLES = ("party_member", "grid_worker", "admin")
@@ -22,9 +22,12 @@ class User(db.Model):
     openid: Mapped[str] = mapped_column(String(64), unique=True)
     nickname: Mapped[str] = mapped_column(String(32), default="")
     home_grid_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
-    # The mobile number (from WeChat's getPhoneNumber) in its stored form. Read and write it only
-    # through ``phone``: encryption at rest will change that accessor and nothing else.
-    _phone_stored: Mapped[str | None] = mapped_column("phone_stored", String(255), default=None)
+    # The mobile number (from WeChat's getPhoneNumber), encrypted (server/core/pii.py). Write it
+    # only through ``phone``, which keeps ``phone_hash`` beside it.
+    _phone_stored: Mapped[str | None] = mapped_column("phone_stored", EncryptedText("users.phone_stored"), default=None)
+    # The number's keyed hash: how a person is looked up by number (the values are encrypted
+    # with a fresh nonce each, so equal numbers are not equal ciphertexts).
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     # Bumped to revoke every token issued before (logout everywhere, a blocked account).
     token_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
@@ -44,6 +47,7 @@ class User(db.Model):
     @phone.setter
     def phone(self, number: str | None) -> None:
         self._phone_stored = number
+        self.phone_hash = pii.lookup_hash(number)
 
     def grants_of(self, *roles: str) -> list["RoleGrant"]:
         return [grant for grant in self.grants if grant.role in roles]

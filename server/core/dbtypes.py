@@ -3,9 +3,10 @@
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, Text, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 
+from server.core import pii
 from server.core.extensions import db
 
 # Row ids are 32-bit integers on PostgreSQL: a larger number cannot name a row.
@@ -51,3 +52,22 @@ def ignoring_duplicates(table, dialect_name: str):
     (building a statement costs more than running it); the rows come as parameters, one or
     many. RETURNING, not rowcount: psycopg reports no row count for an INSERT … RETURNING."""
     return conflict_insert(dialect_name)(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+class EncryptedText(TypeDecorator):
+    """Personal information (server/core/pii.py): encrypted on the way in, decrypted on the way
+    out, so ORM and Core reads see the plain value. ``column`` ("table.column") binds each value
+    to its column."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, column: str):
+        super().__init__()
+        self.column = column
+
+    def process_bind_param(self, value: str | None, dialect):
+        return pii.encrypt(value, self.column)
+
+    def process_result_value(self, value: str | None, dialect):
+        return pii.decrypt(value, self.column)

@@ -1,5 +1,6 @@
 """Flask CLI commands: `flask init-db`, `flask demo`, `flask admin create`, `flask admin set-password`,
-`flask outbox send` (and `flask db`, from Flask-Migrate; `flask jobs`, `flask scheduler` from server.jobs)."""
+`flask outbox send`, `flask pii new-key`, `flask pii reencrypt` (and `flask db`, from Flask-Migrate;
+`flask jobs`, `flask scheduler` from server.jobs)."""
 
 import click
 from sqlalchemy import inspect
@@ -118,3 +119,30 @@ def register(app) -> None:
             )
         counts = send_due(batch_size=batch_size)
         click.echo(" ".join(f"{key}={value}" for key, value in counts.items()))
+
+    @app.cli.group("pii")
+    def pii_group():
+        """Encryption of personal information at rest (server/core/pii.py)."""
+
+    @pii_group.command("new-key")
+    def pii_new_key():
+        """Print a fresh random key for PII_KEYS (base64 of 32 bytes)."""
+        from server.core import pii
+
+        click.echo(pii.new_key())
+
+    @pii_group.command("reencrypt")
+    @click.option("--batch-size", type=click.IntRange(1, 10_000), default=500, help="rows per commit")
+    @click.option("--rehash", is_flag=True, help="recompute every phone_hash (after PII_HASH_KEY changed)")
+    def pii_reencrypt(batch_size, rehash):
+        """Rewrite every value not under PII_KEY_ID (and every legacy plaintext value) under it;
+        run it after changing PII_KEY_ID, then drop the old key from PII_KEYS."""
+        from server.privacy import reencryption
+
+        with app.app_context():
+            counts = reencryption.reencrypt(batch_size=batch_size)
+            if rehash:
+                counts["users.phone_hash"] = reencryption.rehash(batch_size=batch_size)
+        for column, count in counts.items():
+            click.echo(f"{column}: {count} rewritten")
+        click.echo(f"every value is now under key {app.config['PII_KEY_ID']!r}")

@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, t
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core import clock
-from server.core.dbtypes import UTCDateTime
+from server.core.dbtypes import EncryptedText, UTCDateTime
 from server.core.extensions import db
 
 STATUSES = {"pending": "待审核", "approved": "已认证", "rejected": "未通过"}
@@ -44,7 +44,8 @@ class MembershipApplication(db.Model):
     # The applicant's home grid when they applied, and its path: whose staff review it.
     grid_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     area_path: Mapped[str] = mapped_column(String(255))
-    name: Mapped[str] = mapped_column(String(32))  # the real name, seen by reviewers only
+    # The real name, seen by reviewers only.
+    name: Mapped[str] = mapped_column(EncryptedText("membership_applications.name"))
     branch: Mapped[str] = mapped_column(String(64))
     work_unit_org_id: Mapped[int | None] = mapped_column(ForeignKey("unit_organisations.id"))
     joined_on: Mapped[date | None] = mapped_column(Date)

@@ -20,7 +20,7 @@ PERSONAL = {
     "membership_applications": ("user_id", ("name",)),
 }
 # Never handed out, not even to the person: a password hash, a one-time pick-up code's secret.
-SECRET_COLUMNS = {"staff_credentials": ("password_hash",)}
+SECRET_COLUMNS = {"staff_credentials": ("password_hash",), "users": ("phone_hash",)}
 # Bookkeeping with no meaning to the person (replays, counters, delivery state).
 INTERNAL_TABLES = {"idempotency_records", "rate_limit_counters", "outbox_messages"}
 

@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.core import clock
-from server.core.dbtypes import UTCDateTime
+from server.core.dbtypes import EncryptedText, UTCDateTime
 from server.core.extensions import db
 
 KINDS = {
@@ -38,8 +38,9 @@ class UnitOrganisation(db.Model):
     # The community's tree path, copied so subtree lists need no join.
     area_path: Mapped[str] = mapped_column(String(255))
     agreement_on: Mapped[date | None] = mapped_column(Date)  # co-construction agreement (共建协议)
-    contact_name: Mapped[str] = mapped_column(String(32))
-    contact_phone: Mapped[str] = mapped_column(String(11))
+    # The unit's contact person: a person's name and number.
+    contact_name: Mapped[str] = mapped_column(EncryptedText("unit_organisations.contact_name"))
+    contact_phone: Mapped[str] = mapped_column(EncryptedText("unit_organisations.contact_phone"))
     secretary_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

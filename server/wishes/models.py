@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.accounts.models import User
 from server.core import clock
-from server.core.dbtypes import UTCDateTime
+from server.core.dbtypes import EncryptedText, UTCDateTime
 from server.core.extensions import db
 
 STATUSES = (
@@ -74,8 +74,8 @@ class Wish(db.Model):
     category: Mapped[str] = mapped_column(String(16))
     title: Mapped[str] = mapped_column(String(50))
     description: Mapped[str] = mapped_column(Text)
-    address: Mapped[str] = mapped_column(String(200))
-    contact_phone: Mapped[str] = mapped_column(String(11))
+    address: Mapped[str] = mapped_column(EncryptedText("wishes.address"))
+    contact_phone: Mapped[str] = mapped_column(EncryptedText("wishes.contact_phone"))
     photos: Mapped[list] = mapped_column(JSON, default=list)
     desired_by: Mapped[date | None] = mapped_column(Date)
 
