@@ -138,3 +138,17 @@ def cast(app, client, world, factory) -> Cast:
         anonymous=None, stranger=login(client, "stranger").token, foreign_admin=login(client, "foreign_admin").token
     )
     return Cast(app=app, world=world, factory=factory, tokens=tokens, ids=ids)
+
+
+def matter(cast_: Cast) -> int:
+    from server.units.operations import create_matter
+
+    with cast_.app.app_context():
+        made = create_matter(
+            cast_.user("community_admin"),
+            community_id=cast_.world.community.id,
+            title="加装电梯",
+            description="3号楼加装电梯。",
+        )
+        db.session.commit()
+        return made.id
