@@ -3,8 +3,10 @@ the action changes state) and answers (path parameters, JSON body or None)."""
 
 from datetime import timedelta
 
+from server.accounts.models import User
 from server.core import clock
 from tests.fixtures.api import VALID_WISH
+from tests.role_matrix.cast import PRIVATE
 
 
 def _none(cast, actor):
@@ -128,3 +130,84 @@ SETUP = {
 def setup_for(operation: str):
     """Operations without path parameters or body need nothing made."""
     return SETUP.get(operation, _none)
+
+
+# -- admin routes (DESIGN §2: admins manage the area tree, staff and rules of their subtree) ----
+
+
+def _fresh_grid(cast, actor):
+    return cast.factory.area("grid", cast.world.community.id)
+
+
+def _new_area(cast, actor):
+    return {}, {"name": f"新网格-{actor}", "level": "grid", "parent_id": cast.world.community.id}
+
+
+def _area_change(cast, actor):
+    return {"area_id": _fresh_grid(cast, actor)}, {"name": f"改名网格-{actor}"}
+
+
+def _area_retire(cast, actor):
+    return {"area_id": _fresh_grid(cast, actor)}, None
+
+
+def _new_grant(cast, actor):
+    person = cast.factory.user(home_grid_id=cast.world.grid.id)
+    return {}, {"user_id": person, "role": "grid_worker", "area_id": cast.world.other_grid.id}
+
+
+def _grant(cast, actor):
+    from server.accounts.models import RoleGrant
+    from server.core.extensions import db
+
+    person = cast.factory.user(home_grid_id=cast.world.grid.id, grid_worker=cast.world.grid.id)
+    with cast.app.app_context():
+        grant_id = db.session.query(RoleGrant.id).filter_by(user_id=person).scalar()
+    return {"grant_id": grant_id}, None
+
+
+def _rules(body=None):
+    def make(cast, actor):
+        return {"area_id": cast.world.community.id}, body
+
+    return make
+
+
+def _console_credential(cast, actor):
+    person = cast.factory.user(home_grid_id=cast.world.grid.id, grid_worker=cast.world.grid.id)
+    return {"user_id": person}, {"username": f"staff-{person}", "password": "correct horse battery"}
+
+
+# -- party membership --------------------------------------------------------------------
+
+
+def _apply(cast, actor):
+    return {}, {"name": "张三", "branch": "红旗社区党支部"}
+
+
+def _application(cast, actor):
+    from server.core.extensions import db
+    from server.party.operations import apply
+
+    person = cast.factory.user(home_grid_id=cast.world.grid.id)
+    with cast.app.app_context():
+        applicant = db.session.get(User, person)
+        application = apply(applicant, name=f"{PRIVATE}李四", branch="红旗社区党支部")
+        db.session.commit()
+        return {"application_id": application.id}, {"decision": "approve"}
+
+
+SETUP.update(
+    {
+        "POST /api/v1/admin/areas": _new_area,
+        "PATCH /api/v1/admin/areas/{area_id}": _area_change,
+        "POST /api/v1/admin/areas/{area_id}/retire": _area_retire,
+        "POST /api/v1/admin/grants": _new_grant,
+        "DELETE /api/v1/admin/grants/{grant_id}": _grant,
+        "GET /api/v1/admin/areas/{area_id}/rules": _rules(),
+        "PUT /api/v1/admin/areas/{area_id}/rules": _rules({"review_required": True}),
+        "PUT /api/v1/admin/users/{user_id}/console-credential": _console_credential,
+        "POST /api/v1/me/party-membership": _apply,
+        "POST /api/v1/party-memberships/{application_id}/review": _application,
+    }
+)
