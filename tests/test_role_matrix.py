@@ -14,7 +14,7 @@ The matrix (printed by the test): 98 operations served; 47 covered × 11 actors 
 
 import pytest
 
-from tests.role_matrix.cast import ACTORS, ADDRESS, PHONE, PRIVATE, cast, matter
+from tests.role_matrix.cast import ACTORS, ADDRESS, PHONE, PRIVATE, UNIT_PHONE, cast, matter
 from tests.role_matrix.routes import setup_for
 
 LOGGED_IN = frozenset(ACTORS) - {"anonymous"}
@@ -103,48 +103,54 @@ EXPECTED = {
     "POST /api/v1/me/party-membership": LOGGED_IN - VERIFIED,
     "GET /api/v1/party-memberships": {*STORE_STAFF, "foreign_admin"},  # staff, each of their own scope
     "POST /api/v1/party-memberships/{application_id}/review": GRID_STAFF,
+    # -- unit organisations and practical matters (a community's)
+    "POST /api/v1/unit-organisations": STORE_STAFF,
+    "GET /api/v1/unit-organisations": LOGGED_IN,
+    "GET /api/v1/unit-organisations/figures": {*STORE_STAFF, "foreign_admin"},
+    "GET /api/v1/unit-organisations/{unit_id}": LOGGED_IN,
+    "POST /api/v1/practical-matters": STORE_STAFF,
+    "GET /api/v1/practical-matters": LOGGED_IN,
+    "GET /api/v1/practical-matters/{matter_id}": COMMUNITY_RESIDENTS,
+    "POST /api/v1/practical-matters/{matter_id}/notes": STORE_STAFF,
+    "POST /api/v1/practical-matters/{matter_id}/follow": COMMUNITY_RESIDENTS,
+    "DELETE /api/v1/practical-matters/{matter_id}/follow": COMMUNITY_RESIDENTS,
+    # -- service posts and pledges
+    # A post is the community's: its admin (a grid worker's scope is a grid, not the community).
+    "POST /api/v1/posts": {"community_admin"},
+    "GET /api/v1/posts": LOGGED_IN,
+    "GET /api/v1/posts/kinds": LOGGED_IN,
+    "GET /api/v1/posts/shortage": {"community_admin"},  # of the community
+    "GET /api/v1/posts/{post_id}": LOGGED_IN,
+    "POST /api/v1/posts/{post_id}/holders": VERIFIED,
+    "DELETE /api/v1/posts/{post_id}/holders/{member_id}": {"member", "community_admin"},  # the member holds it
+    "POST /api/v1/pledges": VERIFIED,
+    "GET /api/v1/pledges": LOGGED_IN,
+    "GET /api/v1/pledges/{pledge_id}": LOGGED_IN,
+    "PATCH /api/v1/pledges/{pledge_id}": {"member"},
+    "POST /api/v1/pledges/{pledge_id}/assess": GRID_STAFF,
+    # -- areas, the inbox, the person's own settings
+    "GET /api/v1/areas": LOGGED_IN,
+    "POST /api/v1/notifications/read": LOGGED_IN,
+    "POST /api/v1/me/subscriptions": LOGGED_IN,
+    "PATCH /api/v1/me": LOGGED_IN,
+    "POST /api/v1/auth/login": EVERYONE,  # a WeChat code, whatever token comes with it
 }
 
 # Served, not yet in the matrix (printed by the test; issue 15 lists what is left).
 NOT_YET_COVERED = {
-    "POST /api/v1/auth/login",
+    # Drawn and kept on a connection of its own: needs a committing database (the `commits`
+    # mark); tests/test_grid_qrcode.py checks who may fetch it.
+    "GET /api/v1/areas/{area_id}/qrcode",
     "POST /api/v1/auth/logout",
-    "PATCH /api/v1/me",
     "DELETE /api/v1/me",
     "POST /api/v1/me/phone",
     "POST /api/v1/me/home-grid",
-    "GET /api/v1/areas",
-    "GET /api/v1/areas/{area_id}/qrcode",
     "POST /api/v1/uploads",
     "GET /api/v1/uploads/{upload_id}",
     "GET /media/{token}",
     "GET /wechat/push",
     "POST /wechat/push",
-    "POST /api/v1/notifications/read",
-    "POST /api/v1/me/subscriptions",
     "POST /api/v1/admin/areas/import",
-    "POST /api/v1/unit-organisations",
-    "GET /api/v1/unit-organisations",
-    "GET /api/v1/unit-organisations/figures",
-    "GET /api/v1/unit-organisations/{unit_id}",
-    "POST /api/v1/practical-matters",
-    "GET /api/v1/practical-matters",
-    "GET /api/v1/practical-matters/{matter_id}",
-    "POST /api/v1/practical-matters/{matter_id}/notes",
-    "POST /api/v1/practical-matters/{matter_id}/follow",
-    "DELETE /api/v1/practical-matters/{matter_id}/follow",
-    "POST /api/v1/posts",
-    "GET /api/v1/posts",
-    "GET /api/v1/posts/kinds",
-    "GET /api/v1/posts/shortage",
-    "GET /api/v1/posts/{post_id}",
-    "POST /api/v1/posts/{post_id}/holders",
-    "DELETE /api/v1/posts/{post_id}/holders/{member_id}",
-    "POST /api/v1/pledges",
-    "GET /api/v1/pledges",
-    "GET /api/v1/pledges/{pledge_id}",
-    "PATCH /api/v1/pledges/{pledge_id}",
-    "POST /api/v1/pledges/{pledge_id}/assess",
 }
 
 # Cells answered 409/422 that are not a permission hidden behind a state check:
@@ -178,10 +184,13 @@ def test_every_served_operation_is_in_the_role_matrix(client):
 
 def _call(client, operation: str, params: dict, body, token):
     method, path = operation.split(" ", 1)
+    query = params.pop("_query", None)
     for name, value in params.items():
         path = path.replace(f"{{{name}}}", str(value))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     kwargs = {"json": body} if body is not None else {}
+    if query:
+        kwargs["query_string"] = query
     return client.open(path, method=method, headers=headers, **kwargs)
 
 
@@ -229,6 +238,8 @@ def test_each_actor_gets_a_2xx_exactly_where_the_role_matrix_says(app, client, m
             ):
                 problems.append(f"{where}, {problem}: {text[:200]}")
             entitled = actor in INVOLVED or (operation in BECOMES_INVOLVED and 200 <= status < 300)
+            if UNIT_PHONE in text and actor not in STORE_STAFF:
+                problems.append(f"{where}, a unit's contact phone unmasked to someone not its community's staff")
             if PHONE in text or ADDRESS in text:
                 unmasked_to_entitled += entitled
                 if not entitled:

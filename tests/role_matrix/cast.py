@@ -36,6 +36,7 @@ ACTORS = ("anonymous", "owner", "neighbour", "stranger", *list(WORLD_NAMES)[2:],
 PRIVATE = "不应外泄"
 PHONE = "13812341234"
 ADDRESS = "红旗社区3号楼2单元501"
+UNIT_PHONE = "13712345678"  # a unit's contact: unmasked to its community's staff only
 
 _serial = itertools.count(1)
 
@@ -110,6 +111,53 @@ class Cast:
             redemption = store.redeem(self.user("owner"), reward_id)
             db.session.commit()
             return {"id": redemption.id, "code": redemption.code}
+
+    # -- civic: units, service posts, pledges ------------------------------------------------
+
+    def unit(self) -> int:
+        from server.units.operations import register_unit
+
+        with self.app.app_context():
+            unit = register_unit(
+                self.user("community_admin"),
+                community_id=self.world.community.id,
+                name=f"区供电分公司-{next(_serial)}",
+                kind="company",
+                contact_name="王经理",
+                contact_phone=UNIT_PHONE,
+            )
+            db.session.commit()
+            return unit.id
+
+    def post(self) -> int:
+        from server.posts.operations import create_post
+
+        with self.app.app_context():
+            post = create_post(
+                self.user("community_admin"),
+                community_id=self.world.community.id,
+                kind="sanitation",
+                title="楼道保洁岗",
+                duties="每周清扫一次楼道。",
+                capacity=5,
+            )
+            db.session.commit()
+            return post.id
+
+    def pledge(self, actor: str) -> int:
+        return self.pledge_of(self.ids[actor])
+
+    def pledge_of(self, user_id: int) -> int:
+        """This year's pledge of the member: the one they made, else a new one."""
+        from server.pledges.models import Pledge
+        from server.pledges.operations import make_pledge
+
+        with self.app.app_context():
+            made = db.session.query(Pledge.id).filter_by(user_id=user_id).scalar()
+            if made is None:
+                made = make_pledge(db.session.get(User, user_id), text="每月为孤寡老人代购一次生活用品。").id
+                db.session.commit()
+            return made
 
     # -- announcements -----------------------------------------------------------------------
 

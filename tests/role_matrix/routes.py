@@ -6,7 +6,7 @@ from datetime import timedelta
 from server.accounts.models import User
 from server.core import clock
 from tests.fixtures.api import VALID_WISH
-from tests.role_matrix.cast import PRIVATE
+from tests.role_matrix.cast import PRIVATE, UNIT_PHONE, matter
 
 
 def _none(cast, actor):
@@ -209,5 +209,113 @@ SETUP.update(
         "PUT /api/v1/admin/users/{user_id}/console-credential": _console_credential,
         "POST /api/v1/me/party-membership": _apply,
         "POST /api/v1/party-memberships/{application_id}/review": _application,
+    }
+)
+
+
+# -- unit organisations, practical matters, service posts, pledges (the civic routes) ---------
+
+
+def _new_unit(cast, actor):
+    return {}, {
+        "community_id": cast.world.community.id,
+        "name": f"区供电分公司-{actor}",
+        "kind": "company",
+        "contact_name": "王经理",
+        "contact_phone": UNIT_PHONE,
+    }
+
+
+def _unit(cast, actor):
+    return {"unit_id": cast.unit()}, None
+
+
+def _new_matter(cast, actor):
+    return {}, {"community_id": cast.world.community.id, "title": "加装电梯", "description": "3号楼加装电梯。"}
+
+
+def _matter(body=None):
+    def make(cast, actor):
+        return {"matter_id": matter(cast)}, body
+
+    return make
+
+
+def _followed_matter(cast, actor):
+    matter_id = matter(cast)
+    if actor != "anonymous":
+        _call_as(cast, actor, "POST", f"/api/v1/practical-matters/{matter_id}/follow")
+    return {"matter_id": matter_id}, None
+
+
+def _new_post(cast, actor):
+    return {}, {
+        "community_id": cast.world.community.id,
+        "kind": "sanitation",
+        "title": "楼道保洁岗",
+        "duties": "每周清扫一次楼道。",
+        "capacity": 5,
+    }
+
+
+def _post(cast, actor):
+    return {"post_id": cast.post()}, None
+
+
+def _held_post(cast, actor):
+    """The post the member holds (one per community): the one they took, else a new one."""
+    from server.core.extensions import db
+    from server.posts.models import PostHolder
+
+    with cast.app.app_context():
+        post_id = db.session.query(PostHolder.post_id).filter_by(user_id=cast.ids["member"]).scalar()
+    if post_id is None:
+        post_id = cast.post()
+        _call_as(cast, "member", "POST", f"/api/v1/posts/{post_id}/holders")
+    return {"post_id": post_id, "member_id": cast.ids["member"]}, None
+
+
+def _pledge_of_member(body=None):
+    def make(cast, actor):
+        return {"pledge_id": cast.pledge("member")}, body
+
+    return make
+
+
+def _pledge_to_assess(cast, actor):
+    member = cast.factory.user(home_grid_id=cast.world.grid.id, party_member=cast.world.grid.id)
+    return {"pledge_id": cast.pledge_of(member)}, {"outcome": "kept", "note": "做到了"}
+
+
+def _call_as(cast, actor, method, path):
+    """Set-up through the API, as ``actor``; refused for those without the right, which is the
+    cell's business, not the set-up's."""
+    headers = {"Authorization": f"Bearer {cast.tokens[actor]}"}
+    cast.app.test_client().open(path, method=method, headers=headers).close()
+
+
+SETUP.update(
+    {
+        "POST /api/v1/unit-organisations": _new_unit,
+        "GET /api/v1/unit-organisations/{unit_id}": _unit,
+        "POST /api/v1/practical-matters": _new_matter,
+        "GET /api/v1/practical-matters/{matter_id}": _matter(),
+        "POST /api/v1/practical-matters/{matter_id}/notes": _matter({"body": "已开工。"}),
+        "POST /api/v1/practical-matters/{matter_id}/follow": _matter(),
+        "DELETE /api/v1/practical-matters/{matter_id}/follow": _followed_matter,
+        "POST /api/v1/posts": _new_post,
+        "GET /api/v1/posts/shortage": lambda cast, actor: ({"_query": {"area_id": cast.world.community.id}}, None),
+        "GET /api/v1/posts/{post_id}": _post,
+        "POST /api/v1/posts/{post_id}/holders": _post,
+        "DELETE /api/v1/posts/{post_id}/holders/{member_id}": _held_post,
+        "POST /api/v1/pledges": lambda cast, actor: ({}, {"text": "每月为孤寡老人代购一次生活用品。"}),
+        "GET /api/v1/pledges/{pledge_id}": _pledge_of_member(),
+        "PATCH /api/v1/pledges/{pledge_id}": _pledge_of_member({"text": "每月两次为孤寡老人代购。"}),
+        "POST /api/v1/pledges/{pledge_id}/assess": _pledge_to_assess,
+        "GET /api/v1/areas/{area_id}/qrcode": lambda cast, actor: ({"area_id": cast.world.grid.id}, None),
+        "POST /api/v1/notifications/read": lambda cast, actor: ({}, {"all": True}),
+        "POST /api/v1/me/subscriptions": lambda cast, actor: ({}, {"template_ids": ["dev-tpl-wish-progress"]}),
+        "PATCH /api/v1/me": lambda cast, actor: ({}, {"nickname": f"{actor}-改名"}),
+        "POST /api/v1/auth/login": lambda cast, actor: ({}, {"code": "dev:login-cell"}),
     }
 )
