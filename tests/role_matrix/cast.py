@@ -30,12 +30,15 @@ WORLD_NAMES = {
 ACTORS = ("anonymous", "owner", "neighbour", "stranger", *list(WORLD_NAMES)[2:], "foreign_admin")
 
 # Marks the objects no one outside the first district may see in any list or statistic: the
-# wishes not in the public pool and the notices. The pool, the activities and the stores'
-# shelves are public to every signed-in person wherever they live (a member may volunteer or
-# claim anywhere), so they carry no mark; redemptions are found by their codes.
+# wishes not in the public pool, the notices, the practical matters, the party applications.
+# The pool, the activities, the stores' shelves, the unit organisations, the service posts and
+# the pledges are public to every signed-in person wherever they live (a member may volunteer or
+# claim anywhere; a unit's phone is masked), so they carry no mark; redemptions are found by
+# their codes.
 PRIVATE = "不应外泄"
 PHONE = "13812341234"
 ADDRESS = "红旗社区3号楼2单元501"
+BOUND_PHONE = "15900005678"  # a person's own, bound through WeChat: answered masked to everyone
 UNIT_PHONE = "13712345678"  # a unit's contact: unmasked to its community's staff only
 
 _serial = itertools.count(1)
@@ -46,8 +49,14 @@ class Cast:
     app: object
     world: object
     factory: object
+    client: object
     tokens: dict  # actor -> bearer token (None for anonymous)
     ids: dict  # actor -> user id
+    openids: dict
+
+    def fresh_token(self, actor: str) -> str | None:
+        """A session of its own, for a cell that ends it."""
+        return None if actor == "anonymous" else login(self.client, self.openids[actor]).token
 
     def user(self, actor: str) -> User:
         return db.session.get(User, self.ids[actor])
@@ -185,7 +194,8 @@ def cast(app, client, world, factory) -> Cast:
     tokens.update(
         anonymous=None, stranger=login(client, "stranger").token, foreign_admin=login(client, "foreign_admin").token
     )
-    return Cast(app=app, world=world, factory=factory, tokens=tokens, ids=ids)
+    openids = {**WORLD_NAMES, "stranger": "stranger", "foreign_admin": "foreign_admin"}
+    return Cast(app=app, world=world, factory=factory, client=client, tokens=tokens, ids=ids, openids=openids)
 
 
 def matter(cast_: Cast) -> int:
@@ -195,7 +205,7 @@ def matter(cast_: Cast) -> int:
         made = create_matter(
             cast_.user("community_admin"),
             community_id=cast_.world.community.id,
-            title="加装电梯",
+            title=f"{PRIVATE}加装电梯",
             description="3号楼加装电梯。",
         )
         db.session.commit()

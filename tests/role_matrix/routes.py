@@ -6,7 +6,7 @@ from datetime import timedelta
 from server.accounts.models import User
 from server.core import clock
 from tests.fixtures.api import VALID_WISH
-from tests.role_matrix.cast import PRIVATE, UNIT_PHONE, matter
+from tests.role_matrix.cast import BOUND_PHONE, PRIVATE, UNIT_PHONE, matter
 
 
 def _none(cast, actor):
@@ -317,5 +317,8 @@ SETUP.update(
         "POST /api/v1/me/subscriptions": lambda cast, actor: ({}, {"template_ids": ["dev-tpl-wish-progress"]}),
         "PATCH /api/v1/me": lambda cast, actor: ({}, {"nickname": f"{actor}-改名"}),
         "POST /api/v1/auth/login": lambda cast, actor: ({}, {"code": "dev:login-cell"}),
+        "POST /api/v1/me/phone": lambda cast, actor: ({}, {"code": f"phone:{BOUND_PHONE}"}),
+        "POST /api/v1/auth/logout": lambda cast, actor: ({"_fresh_token": True}, None),
+        "DELETE /api/v1/me": lambda cast, actor: ({"_fresh_token": True}, None),
     }
 )
