@@ -9,14 +9,14 @@ Every other cell must answer 401 (anonymous) or 403/404 — never 2xx, never 500
 carries the wish's unmasked phone or address, and nothing answered to the admin of another
 district carries an object of the first district that is not in the public pool.
 
-The matrix (printed by the tests): 98 operations served, 90 covered × 11 actors = 990 cells,
-8 not yet covered (NOT_YET_COVERED); the console's 27 pages × 5 actors = 135 cells.
+The matrix (printed by the tests): 98 operations served, 92 covered × 11 actors = 1,012 cells,
+6 not yet covered (NOT_YET_COVERED); the console's 28 pages × 5 actors = 140 cells.
 """
 
 import pytest
 
 from tests.role_matrix.cast import ACTORS, ADDRESS, BOUND_PHONE, PHONE, PRIVATE, UNIT_PHONE, cast, matter
-from tests.role_matrix.routes import setup_for
+from tests.role_matrix.routes import photo_of_claimed_wish, setup_for
 
 LOGGED_IN = frozenset(ACTORS) - {"anonymous"}
 EVERYONE = frozenset(ACTORS)
@@ -136,6 +136,9 @@ EXPECTED = {
     "PATCH /api/v1/me": LOGGED_IN,
     "POST /api/v1/auth/login": EVERYONE,  # a WeChat code, whatever token comes with it
     "POST /api/v1/me/phone": LOGGED_IN,  # answered masked, even to its owner (BOUND_PHONE)
+    # -- photos: anyone may upload; a wish's photo for those who may view the wish
+    "POST /api/v1/uploads": LOGGED_IN,
+    "GET /api/v1/uploads/{upload_id}": INVOLVED,  # on a claimed wish
     # Last, each with a token of its own (tests/role_matrix/routes.py): they end the person's
     # session, then the person.
     "POST /api/v1/auth/logout": LOGGED_IN,
@@ -150,8 +153,6 @@ NOT_YET_COVERED = {
     # mark); tests/test_grid_qrcode.py checks who may fetch it.
     "GET /api/v1/areas/{area_id}/qrcode",
     "POST /api/v1/me/home-grid",
-    "POST /api/v1/uploads",
-    "GET /api/v1/uploads/{upload_id}",
     "GET /media/{token}",
     "GET /wechat/push",
     "POST /wechat/push",
@@ -194,12 +195,15 @@ def test_every_served_operation_is_in_the_role_matrix(client):
 def _call(client, operation: str, params: dict, body, token):
     method, path = operation.split(" ", 1)
     query = params.pop("_query", None)
+    multipart = params.pop("_multipart", None)
     for name, value in params.items():
         path = path.replace(f"{{{name}}}", str(value))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     kwargs = {"json": body} if body is not None else {}
     if query:
         kwargs["query_string"] = query
+    if multipart:
+        kwargs = {"data": multipart, "content_type": "multipart/form-data"}
     return client.open(path, method=method, headers=headers, **kwargs)
 
 
@@ -236,7 +240,7 @@ def test_each_actor_gets_a_2xx_exactly_where_the_role_matrix_says(app, client, m
             token = matrix_cast.fresh_token(actor) if params.pop("_fresh_token", False) else matrix_cast.tokens[actor]
             response = _call(client, operation, params, body, token)
             cells += 1
-            status, text = response.status_code, response.get_data(as_text=True)
+            status, text = response.status_code, response.get_data().decode(errors="replace")  # photos too
             where = f"{operation} as {actor}: {status}"
             if actor in allowed:
                 if not 200 <= status < 300:
@@ -299,6 +303,7 @@ CONSOLE_PAGES = {
     # A wish in the pool, and the options are the caller's own members: the other grid's worker
     # sees nothing of the first grid's (assigning is refused them: the API matrix's assign row).
     "console.member_choices": (lambda c: {"wish_id": c.wish("open")}, {*GRID_STAFF, "other_worker"}),
+    "console.photo": (lambda c: {"upload_id": photo_of_claimed_wish(c, None)[0]["upload_id"]}, GRID_STAFF),
     "console.activities": (lambda c: {}, CONSOLE_STAFF),
     "console.activity_form": (lambda c: {}, CONSOLE_STAFF),
     "console.activity": (lambda c: {"activity_id": c.activity()["id"]}, GRID_STAFF),
@@ -324,7 +329,7 @@ CONSOLE_PAGES = {
 }
 # Not pages of a person's: the sign-in form and the static files.
 CONSOLE_PUBLIC = {"console.login", "console.static"}
-CONSOLE_NOT_YET_COVERED = {"console.photo"}  # needs an upload on a wish
+CONSOLE_NOT_YET_COVERED: set = set()
 
 
 def _console_get_endpoints(app) -> set[str]:

@@ -294,8 +294,39 @@ def _call_as(cast, actor, method, path):
     cast.app.test_client().open(path, method=method, headers=headers).close()
 
 
+# -- photos ------------------------------------------------------------------------------
+
+
+def _photo_file():
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from tests.photos import image_bytes
+
+    return FileStorage(io.BytesIO(image_bytes("JPEG")), "photo.jpg", content_type="image/jpeg")
+
+
+def _new_upload(cast, actor):
+    return {"_multipart": {"file": (_photo_file().stream, "photo.jpg", "image/jpeg")}}, None
+
+
+def photo_of_claimed_wish(cast, actor):
+    """A photo of the owner's on a claimed wish: its owner, claimer and staff see it."""
+    from server.core.extensions import db
+    from server.uploads.operations import store_upload
+
+    with cast.app.test_request_context():
+        upload_id = store_upload(cast.user("owner"), _photo_file()).id
+        db.session.commit()
+    cast.wish("claimed", photos=[upload_id])
+    return {"upload_id": upload_id}, None
+
+
 SETUP.update(
     {
+        "POST /api/v1/uploads": _new_upload,
+        "GET /api/v1/uploads/{upload_id}": photo_of_claimed_wish,
         "POST /api/v1/unit-organisations": _new_unit,
         "GET /api/v1/unit-organisations/{unit_id}": _unit,
         "POST /api/v1/practical-matters": _new_matter,
