@@ -147,15 +147,18 @@ EXPECTED = {
     "DELETE /api/v1/me": LOGGED_IN - {"owner", "member", "claimer"},
 }
 
-# Served, not yet in the matrix (printed by the test; issue 15 lists what is left).
+# Served, not yet in the matrix (printed by the test), and why.
 NOT_YET_COVERED = {
     # Drawn and kept on a connection of its own: needs a committing database (the `commits`
-    # mark); tests/test_grid_qrcode.py checks who may fetch it.
+    # mark); tests/test_grid_qrcode.py checks who may fetch it. Binding a home grid scans one.
     "GET /api/v1/areas/{area_id}/qrcode",
     "POST /api/v1/me/home-grid",
+    # No bearer token: a signed link the WeChat content check fetches (tests/test_uploads.py).
     "GET /media/{token}",
+    # WeChat's servers calling, signed with the push token (tests/test_wechat_push.py).
     "GET /wechat/push",
     "POST /wechat/push",
+    # A spreadsheet upload (tests/test_administration.py).
     "POST /api/v1/admin/areas/import",
 }
 
