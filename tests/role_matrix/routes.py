@@ -166,6 +166,14 @@ def _grant(cast, actor):
     return {"grant_id": grant_id}, None
 
 
+def _area_sheet(cast, actor):
+    """A CSV of one new grid, for the caller's own district (the default node)."""
+    import io
+
+    sheet = f"街道,社区,网格\n新街道,新社区,新网格-{actor}\n".encode()
+    return {"_multipart": {"file": (io.BytesIO(sheet), "areas.csv", "text/csv")}}, None
+
+
 def _rules(body=None):
     def make(cast, actor):
         return {"area_id": cast.world.community.id}, body
@@ -203,6 +211,7 @@ SETUP.update(
         "PATCH /api/v1/admin/areas/{area_id}": _area_change,
         "POST /api/v1/admin/areas/{area_id}/retire": _area_retire,
         "POST /api/v1/admin/grants": _new_grant,
+        "POST /api/v1/admin/areas/import": _area_sheet,
         "DELETE /api/v1/admin/grants/{grant_id}": _grant,
         "GET /api/v1/admin/areas/{area_id}/rules": _rules(),
         "PUT /api/v1/admin/areas/{area_id}/rules": _rules({"review_required": True}),
