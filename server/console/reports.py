@@ -1,7 +1,8 @@
 """The monthly report page and its downloads, and each activity's sign-up workbook.
 
-Who may download what is the API's rule: a node's report for whoever may read its overview
-(server/stats/permissions.py), an activity's sign-ups for whoever may manage it.
+Who may download what: a node's report for the staff whose grants cover it (its rows name each
+wish, so the home community that opens a person's overview does not open its report:
+server/stats/permissions.py), an activity's sign-ups for whoever may manage it.
 """
 
 from flask import Response, g, render_template, request, stream_with_context, url_for
@@ -24,7 +25,7 @@ from server.reports.downloads import attachment
 from server.reports.month import Month
 from server.reports.sheets import XLSX_MIMETYPE
 from server.reports.signups import signups_workbook
-from server.stats.permissions import overview_area, readable_areas
+from server.stats.permissions import report_area, report_areas
 
 
 class ReportQuery(Schema):
@@ -37,7 +38,7 @@ class ReportQuery(Schema):
 def reports():
     query = submitted(ReportQuery(), form=request.args)
     month = Month.parse(query["month"]) if query["month"] else Month.current()
-    area = overview_area(g.user, query["area_id"])
+    area = report_area(g.user, query["area_id"])
     links = {
         "workbook": url_for("console.report_workbook", area_id=area.id, month=month.key),
         "wishes": url_for("console.report_wishes_csv", area_id=area.id, month=month.key),
@@ -49,7 +50,7 @@ def reports():
 def _area_options(user) -> list[dict]:
     """Every node the person may read, in tree order, indented under the widest."""
     seen, options = set(), []
-    for root in readable_areas(user):
+    for root in report_areas(user):
         depth0 = root.path.count("/")
         nodes = db.session.scalars(select(Area).where(subtree_condition(Area.path, root)).order_by(Area.path))
         for node in nodes:
@@ -63,7 +64,7 @@ def _area_options(user) -> list[dict]:
 
 
 def _report_scope(area_id: int, month: str) -> tuple[Area, Month]:
-    return overview_area(g.user, area_id), Month.parse(month)
+    return report_area(g.user, area_id), Month.parse(month)
 
 
 @blp.get("/reports/<int:area_id>/<month>.xlsx")

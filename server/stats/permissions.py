@@ -6,6 +6,9 @@
   figures a community puts on its notice board. Someone with no home grid reads nothing yet.
 
 Without ``area_id`` the overview is of the widest node the caller may read.
+
+What lists wishes and people one by one (the console's monthly reports) is read within the staff
+grants alone: the home community opens its figures, not its rows (docs/wish-visibility.md).
 """
 
 from server.accounts.models import User
@@ -23,10 +26,23 @@ def readable_areas(user: User) -> list[Area]:
     return sorted(areas, key=lambda area: (area.path.count("/"), area.id))
 
 
+def report_areas(user: User) -> list[Area]:
+    """The nodes whose rows (each wish, each volunteer) ``user`` may read, widest first."""
+    return sorted(user.staff_areas(), key=lambda area: (area.path.count("/"), area.id))
+
+
 def overview_area(user: User, area_id: int | None) -> Area:
     """The node to count for ``user``: ``area_id`` if they may read it (403 otherwise), or
     the widest node they may read."""
-    readable = readable_areas(user)
+    return _area_within(readable_areas(user), area_id)
+
+
+def report_area(user: User, area_id: int | None) -> Area:
+    """As ``overview_area``, for a report that lists the node's rows: within the staff grants."""
+    return _area_within(report_areas(user), area_id)
+
+
+def _area_within(readable: list[Area], area_id: int | None) -> Area:
     if area_id is None:
         if not readable:
             raise Forbidden("请先绑定所在网格", code="no_home_grid")
