@@ -20,7 +20,7 @@ from miniprogram_api.schemas.activities import (
 )
 from server.activities import certificates, operations, queries
 from server.activities.notifications import format_hours
-from server.areas.queries import get_area, root_area
+from server.areas.queries import get_area, own_district
 from server.ratelimits import SIGNUP
 from server.uploads.storage import public_base_url
 
@@ -54,9 +54,9 @@ def create_activity(body):
 @blp.response(200, ActivityListSchema)
 @blp.errors(404)
 def list_activities(args):
-    """The activities of ``area_id``'s subtree (default: everywhere): those not over yet first,
+    """The activities of ``area_id``'s subtree (default: the caller's own district): those not over yet first,
     soonest first; then the past ones, latest first. Each with the caller's sign-up."""
-    area = get_area(args["area_id"]) if args["area_id"] else root_area()
+    area = get_area(args["area_id"]) if args["area_id"] else own_district(current_user())
     rows, next_cursor = queries.list_activities(
         current_user(),
         area,

@@ -7,7 +7,7 @@ from miniprogram_api.schemas.points import (
     leaderboard_row_json,
     point_entry_json,
 )
-from server.areas.queries import get_area, root_area
+from server.areas.queries import get_area, own_district
 from server.points import queries
 from server.rankings import queries as rankings
 
@@ -32,9 +32,9 @@ def my_points(args):
 @blp.errors(404)
 def leaderboard(args):
     """Verified party members (``by=member``), grids or unit organisations of the area's subtree
-    ranked by points earned in the month, the year, or all time, with their volunteer hours and
-    the caller's own row."""
-    area = get_area(args["area_id"]) if args["area_id"] else root_area()
+    (default: the caller's own district) ranked by points earned in the month, the year, or all
+    time, with their volunteer hours and the caller's own row."""
+    area = get_area(args["area_id"]) if args["area_id"] else own_district(current_user())
     by = args["by"]
     page, own = rankings.leaderboard(
         area, period=args["period"], by=by, limit=args["limit"], viewer_id=current_user().id

@@ -385,11 +385,6 @@ def test_each_console_page_opens_exactly_for_the_staff_the_console_matrix_names(
     assert not problems, "\n".join(problems)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="finding: without area_id both lists are of the first district node (root_area()), "
-    "not the caller's own; left for the lead (a change of the lists' default)",
-)
 def test_the_activities_and_leaderboard_without_area_id_are_of_the_callers_own_district(client, matrix_cast):
     matrix_cast.activity()
     headers = {"Authorization": f"Bearer {matrix_cast.tokens['foreign_admin']}"}

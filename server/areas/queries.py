@@ -6,7 +6,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, select
 
 from server.areas import rules
-from server.areas.models import Area, GridCode
+from server.areas.models import Area, GridCode, path_ids
 from server.core.errors import Conflict, NotFound, Unprocessable
 from server.core.extensions import db
 
@@ -95,6 +95,19 @@ def reviewed_area(area_id: int) -> ReviewedArea:
     required = current_app.config["REVIEW_REQUIRED"] if switch is None else switch
     windows = rules.windows_from(dict(zip(rules.WINDOW_NAMES, own_windows, strict=True)))
     return ReviewedArea(found_id, level, path, required, retired_at, windows)
+
+
+def own_district(user) -> Area:
+    """The district a list without ``area_id`` is of: that of the caller's home grid, else of
+    their first staff area, else (a new resident with neither) the first district. One
+    statement at most: a staff area's path comes loaded with the caller's grants."""
+    if user.home_grid_id is None and user.grants:
+        return db.session.get(Area, path_ids(user.grants[0].area.path)[0])
+    if user.home_grid_id is None:
+        return root_area()
+    home = select(Area.path).where(Area.id == user.home_grid_id).scalar_subquery()
+    district = db.session.scalar(select(Area).where(Area.parent_id.is_(None), home.startswith(Area.path)))
+    return district if district is not None else root_area()
 
 
 def root_area() -> Area:
