@@ -54,8 +54,9 @@ def create_activity(body):
 @blp.response(200, ActivityListSchema)
 @blp.errors(404)
 def list_activities(args):
-    """The activities of ``area_id``'s subtree (default: the caller's own district): those not over yet first,
-    soonest first; then the past ones, latest first. Each with the caller's sign-up."""
+    """The activities of ``area_id``'s subtree (default: the caller's own district): those not
+    over yet first, soonest first; then the past ones, latest first. Each with the caller's
+    sign-up."""
     area = get_area(args["area_id"]) if args["area_id"] else own_district(current_user())
     rows, next_cursor = queries.list_activities(
         current_user(),
