@@ -23,10 +23,6 @@ DEMO_LIKE = [
 ]
 
 
-def _sign_in(page, username: str):
-    sign_in_page(page, username)
-
-
 def _row(page, number: str):
     return page.locator("#board tbody tr", has_text=number)
 
@@ -49,7 +45,7 @@ def test_a_grid_worker_approves_assigns_and_closes_tickets_in_the_browser(
         world.resident, title="帮忙取降压药", description="腿脚不便，想请人去社区卫生站帮忙取药。", category="errand"
     )
 
-    _sign_in(page, "worker")
+    sign_in_page(page, "worker")
     assert "待审核" in _row(page, pending["number"]).inner_text()
     save_screenshot(page, tmp_path, "console-board.png")
 
