@@ -19,6 +19,7 @@ from server.activities import queries
 from server.areas.models import Area, path_ids
 from server.core import clock, signing
 from server.core.extensions import db
+from server.core.privacy import mask_name
 
 _SALT = "volunteer-certificate"
 
@@ -133,14 +134,6 @@ def read_certificate(token: str) -> Certificate | None:
         current_activities=len(current.entries),
         **issued,
     )
-
-
-def mask_name(name: str) -> str:
-    """The first character and a star for each of the rest: 刘党员 -> 刘**."""
-    name = (name or "").strip()
-    if not name:
-        return "志愿者"
-    return name[0] + "*" * max(1, len(name) - 1)
 
 
 def issuing_community(user: User) -> str:

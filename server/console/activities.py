@@ -6,7 +6,6 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from miniprogram_api.schemas.activities import ActivityCreateSchema, CompleteSchema
 from server.activities import operations, permissions, queries
-from server.activities.certificates import mask_name
 from server.activities.notifications import format_hours
 from server.activities.roster import roster
 from server.console import auth, form_values, scope
@@ -15,6 +14,7 @@ from server.console.forms import submitted
 from server.core import clock
 from server.core.errors import Forbidden
 from server.core.extensions import db
+from server.core.privacy import mask_name
 
 PAGE_ROWS = 30
 STATUS_NAMES = {"upcoming": "未开始", "ongoing": "进行中", "ended": "已结束待确认", "completed": "已完成"}

@@ -5,11 +5,11 @@ calling a redemption off."""
 from flask import flash, g, redirect, render_template, request, url_for
 
 from miniprogram_api.schemas.store import CancelSchema, RestockSchema, RewardCreateSchema, VerifySchema
-from server.activities.certificates import mask_name
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
 from server.console.forms import submitted
 from server.core.extensions import db
+from server.core.privacy import mask_name
 from server.store import operations, permissions, queries
 from server.store.models import REDEMPTION_STATUSES, STORE_LEVELS
 

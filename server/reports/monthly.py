@@ -7,8 +7,8 @@ unit organisation's figures), 心愿清单 (the wishes posted in the month with 
 dates, no contact details: the report is mailed upward) and 志愿时长 (each credited sign-up).
 """
 
-from server.activities.certificates import mask_name
 from server.areas.models import Area
+from server.core.privacy import mask_name
 from server.reports import figures
 from server.reports.month import Month
 from server.reports.sheets import Column, Sheet, new_workbook, saved

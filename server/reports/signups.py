@@ -4,9 +4,9 @@ area's staff: names masked as on the volunteer certificate, times in Shanghai.""
 from sqlalchemy import case, select
 
 from server.accounts.models import User
-from server.activities.certificates import mask_name
 from server.activities.models import Activity, Signup
 from server.core.extensions import may_lag, read
+from server.core.privacy import mask_name
 from server.reports.sheets import Column, Sheet, new_workbook, saved
 
 SIGNUP_STATUS_NAMES = {"signed_up": "已报名", "waitlisted": "候补", "cancelled": "已取消"}
