@@ -8,8 +8,7 @@ run the bench reads the lines that run appended and reports, for every kind of r
 - count, p50 and p99 of ``duration_ms``;
 - failures: answers with a status other than the kind's expected one (``EXPECTED``);
 - reused: how many were answered from the workers' copies (``reused`` in the record, set by
-  server/core/worker_cache.py): for a feed page, the page itself ("open-pool"); for any read,
-  who the token belongs to ("token-user").
+  server/core/worker_cache.py): for a feed page, the page itself ("open-pool").
 """
 
 import json

@@ -190,8 +190,6 @@ def print_table(figures: dict, rss: list[float], sweep: dict, workers: int) -> N
     peak_kinds = merged_kinds(r["peak"] for r in rounds)
     feed_reads = [peak_kinds[k] for k in ("feed", "feed next page") if k in peak_kinds]
     pages_reused = sum(s.reused["open-pool"] for s in feed_reads) / max(1, sum(s.count for s in feed_reads))
-    reads = [peak_kinds[k] for k in accesslog.READS if k in peak_kinds and k != "livez"]
-    users_reused = sum(s.reused["token-user"] for s in reads) / max(1, sum(s.count for s in reads))
     feed_growth = figures["feed_large"].p50_ms / figures["feed_small"].p50_ms
     rows = [
         (
@@ -232,7 +230,7 @@ def print_table(figures: dict, rss: list[float], sweep: dict, workers: int) -> N
         ),
         (
             "peak reads answered from the workers' copies",
-            f"feed pages {pages_reused:.0%}; the caller (token-user) {users_reused:.0%} of reads",
+            f"feed pages {pages_reused:.0%}",
             "reported",
             None,
         ),
@@ -302,15 +300,14 @@ def print_kinds_table(kinds: dict[str, accesslog.KindStats], seconds: float) -> 
         "\nThe peak mix per kind of request (server side, from the access log, all rounds; "
         "wrk's p50/p99 above include the wait for a worker):\n"
     )
-    print("| kind | requests | share | req/s | p50 ms | p99 ms | failed | page reused | caller reused |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| kind | requests | share | req/s | p50 ms | p99 ms | failed | page reused |")
+    print("|---|---|---|---|---|---|---|---|")
     order = [k for k in (*accesslog.READS, *accesslog.WRITES) if k in kinds] + sorted(
         k for k in kinds if k not in accesslog.READS and k not in accesslog.WRITES
     )
     for kind in order:
         stats = kinds[kind]
         page = f"{stats.reused['open-pool'] / stats.count:.0%}" if kind.startswith("feed") else "—"
-        caller = f"{stats.reused['token-user'] / stats.count:.0%}" if kind in accesslog.READS else "—"
         failed = f"{stats.failures}" + (
             f" ({', '.join(f'{s}: {n}' for s, n in sorted(stats.statuses.items()) if s != 200 and s != 201)})"
             if stats.failures
@@ -318,7 +315,7 @@ def print_kinds_table(kinds: dict[str, accesslog.KindStats], seconds: float) -> 
         )
         print(
             f"| {kind} | {stats.count} | {stats.count / max(1, total):.1%} | {stats.count / seconds:.0f} | "
-            f"{stats.p50:.1f} | {stats.p99:.1f} | {failed} | {page} | {caller} |"
+            f"{stats.p50:.1f} | {stats.p99:.1f} | {failed} | {page} |"
         )
     writes = sum(kinds[k].count for k in accesslog.WRITES if k in kinds)
     print(f"\nreads per write: {(total - writes) / max(1, writes):.1f}")

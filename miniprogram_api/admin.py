@@ -124,8 +124,7 @@ def create_grant(body):
 @blp.response(204)
 @blp.errors(403, 404, 409)
 def delete_grant(grant_id):
-    """Revoke a staff grant. The user's next write is refused; a read answered by another
-    server worker may still see it for up to RECENT_SECONDS (a few seconds)."""
+    """Revoke a staff grant: it no longer counts from the user's next request."""
     operations.revoke_grant(current_user(), grant_id)
     return Response(status=204)
 

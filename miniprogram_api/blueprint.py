@@ -123,12 +123,11 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def login_required(self, func):
-        """Authenticate the bearer token into ``g.user``; 401 otherwise. Reads may use the
-        user this worker read a few seconds ago (server/core/worker_cache.py); writes read it afresh."""
+        """Authenticate the bearer token into ``g.user``, read afresh; 401 otherwise."""
 
         @wraps(func)
         def wrapper(*args, **kwargs):
-            g.user = user_from_token(_bearer_token(), recent_ok=request.method in READ_METHODS)
+            g.user = user_from_token(_bearer_token(), detached=request.method in READ_METHODS)
             return func(*args, **kwargs)
 
         wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)

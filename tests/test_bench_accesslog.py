@@ -44,12 +44,12 @@ def test_summarise_counts_unexpected_statuses_as_failures_per_kind():
 def test_summarise_counts_answers_reused_by_kind_of_copy():
     kinds = accesslog.summarise(
         [
-            _line("GET", "/api/v1/wishes", query="grid_id=1", reused=["token-user", "open-pool"]),
-            _line("GET", "/api/v1/wishes", query="grid_id=1", reused=["token-user"]),
+            _line("GET", "/api/v1/wishes", query="grid_id=1", reused=["open-pool"]),
+            _line("GET", "/api/v1/wishes", query="grid_id=2", reused=["open-pool"]),
             _line("GET", "/api/v1/wishes", query="grid_id=1"),
         ]
     )
-    assert kinds["feed"].reused == {"token-user": 2, "open-pool": 1}
+    assert kinds["feed"].reused == {"open-pool": 2}
 
 
 def test_percentiles_are_nearest_rank():

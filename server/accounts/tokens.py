@@ -8,13 +8,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.accounts.models import RoleGrant, User
 from server.areas.models import Area
-from server.core import signing, worker_cache
+from server.core import signing
 from server.core.dbtypes import MAX_ID
 from server.core.errors import Unauthorized
 from server.core.extensions import db, read
-
-# The token's user and grants (each with its area), kept for reads (server/core/worker_cache.py).
-KEPT_USERS = worker_cache.kind("token-user", "users", "role_grants", "areas")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -25,13 +22,14 @@ def issue_token(user: User) -> str:
     return _serializer().dumps({"uid": user.id, "ver": user.token_version})
 
 
-def user_from_token(token: str, *, recent_ok: bool = False) -> User:
+def user_from_token(token: str, *, detached: bool = False) -> User:
     """The token's user; 401 when expired, forged or revoked.
 
-    ``recent_ok`` (reads): the user and grants this worker read up to RECENT_SECONDS ago will
-    do, so a logout elsewhere reaches this worker's reads within those seconds. A read is
-    answered a detached copy, fully loaded, with no session work (``attached`` puts it in the
-    request's session); a write gets the user in the request's session.
+    Read afresh on every request, never from a copy kept between requests: a logout, an erasure
+    or a revoked grant on any worker holds from the next request on every worker (issue 15), and
+    a revoked grid worker never reads another unmasked phone. ``detached`` (reads): the user and
+    grants come from one Core statement as detached objects, with no session work (``attached``
+    puts them in the request's session); a write gets the user in the request's session.
     """
     try:
         payload = _serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
@@ -45,15 +43,8 @@ def user_from_token(token: str, *, recent_ok: bool = False) -> User:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     if not 1 <= uid <= MAX_ID:  # signed with our key, yet no id we ever gave: refused before the database
         raise Unauthorized("登录凭证无效，请重新登录", code="invalid_token")
-    if recent_ok:
-        kept = worker_cache.cached(KEPT_USERS, uid, current_app.config["RECENT_SECONDS"], lambda: _detached(uid))
-        if kept is not None and kept.token_version == version:
-            return kept
-        # A token newer than the kept user (logged out and in again elsewhere) reads afresh.
-        user = _detached(uid)
-    else:
-        # The user and their grants (with each grant's area) in one query.
-        user = db.session.get(User, uid, options=[joinedload(User.grants)])
+    # The user and their grants (with each grant's area) in one query either way.
+    user = _detached(uid) if detached else db.session.get(User, uid, options=[joinedload(User.grants)])
     if user is None or version != user.token_version:
         raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
     return user
@@ -79,8 +70,8 @@ _USER_WITH_GRANTS = (
 
 def _detached(uid: int) -> User | None:
     """The user and grants, each grant with its area, read in one statement without the ORM's
-    loading (most of a fresh read's cost), as detached objects with every attribute loaded:
-    the copy kept between requests never expires with a request's session."""
+    loading (most of a fresh read's cost), as detached objects with every attribute loaded,
+    which never expire with a request's session."""
     rows = read(_USER_WITH_GRANTS, {"uid": uid}).all()
     if not rows:
         return None

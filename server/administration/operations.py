@@ -128,8 +128,8 @@ def grant_staff_role(user: User, *, user_id: int, role: str, area_id: int) -> Ro
 
 
 def revoke_grant(user: User, grant_id: int) -> None:
-    """Revoke a staff grant; it stops counting on the grantee's next request (accounts/tokens.py:
-    a write reads grants afresh, a read may use what its worker read up to RECENT_SECONDS ago)."""
+    """Revoke a staff grant; it stops counting on the grantee's next request, read or write
+    (accounts/tokens.py reads the grants afresh on every request)."""
     grant = db.session.get(RoleGrant, grant_id)
     if grant is None or grant.role not in STAFF_ROLES:
         raise NotFound("未找到该授权", details={"grant_id": grant_id})

@@ -7,7 +7,7 @@ quote in a query would break. So the app writes its own: ``install(app, destinat
 
     {"time": "2026-12-01T08:00:00.123+00:00", "method": "GET", "path": "/api/v1/wishes",
      "query": "grid_id=3", "status": 200, "duration_ms": 4.21, "bytes": 1532,
-     "remote_addr": "127.0.0.1", "request_id": "…", "pid": 4242, "reused": "token-user"}
+     "remote_addr": "127.0.0.1", "request_id": "…", "pid": 4242, "reused": ["open-pool"]}
 
 ``duration_ms`` runs from the app receiving the request to the server closing the answer's
 body after sending it (so without any wait in the server's queue). ``reused`` names the kinds

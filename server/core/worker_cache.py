@@ -4,8 +4,8 @@ Each process (web server worker) keeps, per app, a small table for each kind of 
 lives at most the seconds its caller gives, and a commit in this process that wrote any table
 a kind is read from empties that kind's table, so a person whose request this worker served
 reads their own write at once; another worker may answer from what it read up to those
-seconds ago. Only reads that may be that old use it (GET requests: the open pool and who a
-token belongs to).
+seconds ago. Only reads that may be that old use it (GET requests: the open pool). Who a
+token belongs to is never kept: a revoked right must hold from the next request everywhere.
 """
 
 import threading
