@@ -23,8 +23,9 @@ from miniprogram_api.schemas.wishes import (
 )
 from server.areas.queries import get_area
 from server.core import worker_cache
+from server.core.extensions import db
 from server.ratelimits import WISH_POST
-from server.wishes import operations, queries
+from server.wishes import contacts, operations, queries
 
 # Open-pool pages, kept for reads (server/core/worker_cache.py): stale once this worker writes a wish or an area.
 OPEN_POOL_PAGES = worker_cache.kind("open-pool", "wishes", "areas")
@@ -33,8 +34,10 @@ blp = Blueprint("wishes", __name__, url_prefix="/api/v1/wishes", description="Mi
 
 
 def _detail(wish):
-    """The wish as its detail answer shows it to the caller (docs/wish-visibility.md)."""
+    """The wish as its detail answer shows it to the caller (docs/wish-visibility.md), an
+    unmasked contact recorded in the write's transaction."""
     wish.timeline = queries.timeline_for(current_user(), wish)
+    contacts.record_answered(current_user(), wish)
     return wish
 
 
@@ -79,7 +82,10 @@ def list_wishes(args):
 def get_wish(wish_id):
     """One wish: open ones for everyone; the rest for its owner, claimer and the staff in scope,
     who alone see the unmasked address and phone and the timeline."""
-    return blp.json(wish_detail(*queries.visible_wish(current_user(), wish_id)))
+    row, events, involved = queries.visible_wish(current_user(), wish_id)
+    if contacts.record_answered(current_user(), row):
+        db.session.commit()  # a read, yet the view it answers is recorded before it is sent
+    return blp.json(wish_detail(row, events, involved))
 
 
 # -- the lifecycle actions (DESIGN §3), one POST each ------------------------------------------

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
         activities,
         admin,
         announcements,
+        audit,
         auth,
         dashboard,
         filters,

@@ -32,6 +32,7 @@ NAV = (
     NavItem("承诺践诺", "console.pledges"),
     NavItem("区域管理", "console.admin_areas", admins_only=True),
     NavItem("人员权限", "console.admin_staff", admins_only=True),
+    NavItem("查看记录", "console.admin_contact_views", admins_only=True),
 )
 
 

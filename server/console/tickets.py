@@ -20,7 +20,7 @@ from server.core.privacy import mask_phone
 from server.uploads import operations as uploads
 from server.wishes import contacts, deadlines, operations, permissions, photos
 from server.wishes import queries as wish_queries
-from server.wishes.models import CATEGORIES, CONTACT_REASONS, is_escalated
+from server.wishes.models import CATEGORIES, CONTACT_REASONS, VIEW_REASONS, is_escalated
 from server.wishes.notifications import RESOLUTION_NAMES, STATUS_NAMES
 from server.wishes.privacy import mask_address
 
@@ -153,6 +153,7 @@ def _wish_page(wish_id: int, *, contact: dict | None = None):
         contact=contact,
         masked={"phone": mask_phone(row.contact_phone), "address": mask_address(row.address)},
         contact_reasons=CONTACT_REASONS,
+        view_reasons=VIEW_REASONS,
         contact_views=contacts.views_of(row.id) if is_admin(g.user) else None,
         allowed=allowed,
         action_names=ACTION_NAMES,

@@ -156,15 +156,23 @@ CONTACT_REASONS = {
     "verify": "核实情况",
     "dispute": "处理异议",
 }
+# The mini-program shows the contact unmasked to those involved without asking why, so a view
+# answered there is recorded with the viewer's part in the wish (server/wishes/contacts.py).
+ANSWERED_REASONS = {
+    "claimer": "认领人办理心愿",
+    "grid_staff": "网格工作人员处理",
+}
+VIEW_REASONS = CONTACT_REASONS | ANSWERED_REASONS
 
 
 class ContactView(db.Model):
-    """One look at a wish's unmasked contact (phone and address) in the console: who looked,
-    whose contact, on which wish, when and why (issue 10: each view is recorded)."""
+    """One look at a wish's unmasked contact (phone and address), in the console or answered by
+    the API to anyone but its owner: who looked, whose contact, on which wish, when and why
+    (issue 15: every view is recorded and shown to admins)."""
 
     __tablename__ = "contact_views"
     __table_args__ = (
-        CheckConstraint(f"reason IN {tuple(CONTACT_REASONS)}", name="reason"),
+        CheckConstraint(f"reason IN {tuple(VIEW_REASONS)}", name="reason"),
         Index("ix_contact_views_wish_id_id", "wish_id", "id"),
     )
 
