@@ -139,3 +139,24 @@ def test_the_contact_of_a_wish_ended_longer_ago_than_the_retention_is_purged(app
     assert contacts[old["id"]] == ""
     assert contacts[recent["id"]] == VALID_WISH["contact_phone"]
     assert contacts[active["id"]] == VALID_WISH["contact_phone"]
+
+
+def test_the_export_of_who_registered_a_unit_masks_its_contact_person_who_is_not_them(world):
+    status, unit = world.worker.post(
+        "/api/v1/unit-organisations",
+        {
+            "community_id": world.community.id,
+            "name": "区委办党支部",
+            "kind": "office",
+            "contact_name": "孙主任",
+            "contact_phone": "13912345678",
+        },
+    )
+    assert status == 201, unit
+
+    tables = world.worker.get(EXPORT)[1]["tables"]
+
+    (registered,) = tables["unit_organisations"]
+    assert registered["id"] == unit["id"] and registered["name"] == "区委办党支部"
+    assert (registered["contact_name"], registered["contact_phone"]) == ("孙**", "139****5678")
+    assert "13912345678" not in str(tables) and "孙主任" not in str(tables)

@@ -8,7 +8,7 @@ from sqlalchemy import or_, select
 from server.accounts.models import User
 from server.core import clock
 from server.core.extensions import db
-from server.core.privacy import mask_phone
+from server.core.privacy import mask_name, mask_phone
 from server.privacy.holdings import PERSONAL, SECRET_COLUMNS, holdings
 
 
@@ -30,11 +30,17 @@ def _shown(table: str, row: dict, user_id: int) -> dict:
     for column in SECRET_COLUMNS.get(table, ()):
         row.pop(column, None)
     owner_column, personal = PERSONAL.get(table, (None, ()))
-    if owner_column and row.get(owner_column) != user_id:
+    if owner_column is None or row.get(owner_column) != user_id:
         for column in personal:
             if row.get(column):
-                row[column] = mask_phone(row[column]) if "phone" in column else "****"
+                row[column] = _masked(column, row[column])
     return {key: _plain(value) for key, value in row.items()}
+
+
+def _masked(column: str, value: str) -> str:
+    if "phone" in column:
+        return mask_phone(value)
+    return mask_name(value) if "name" in column else "****"
 
 
 def _plain(value):

@@ -13,11 +13,15 @@ from sqlalchemy import Table
 
 from server.core.extensions import db
 
-# Table -> (the column naming whose personal data it is, the personal columns).
+# Table -> (the column naming whose personal data it is, the personal columns). None: the data
+# is of someone who is no user at all (a unit's contact person), so it goes to nobody unmasked,
+# not to the unit's secretary nor to the staff member who registered it: they read it where
+# their role shows it, not in their own export.
 PERSONAL = {
     "users": ("id", ("phone_stored", "openid")),
     "wishes": ("owner_id", ("contact_phone", "address")),
     "membership_applications": ("user_id", ("name",)),
+    "unit_organisations": (None, ("contact_name", "contact_phone")),
 }
 # Never handed out, not even to the person: a password hash, a one-time pick-up code's secret.
 SECRET_COLUMNS = {"staff_credentials": ("password_hash",), "users": ("phone_hash",)}
