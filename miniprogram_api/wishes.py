@@ -21,7 +21,7 @@ from miniprogram_api.schemas.wishes import (
     wish_detail,
     wish_list,
 )
-from server.areas.queries import get_area
+from server.areas.queries import get_area, own_district
 from server.core import worker_cache
 from server.core.extensions import db
 from server.ratelimits import WISH_POST
@@ -64,13 +64,16 @@ def post_wish(body):
 @blp.errors(404)
 def list_wishes(args):
     """Newest first. Without ``mine``: the open pool plus what the caller posted, claims or
-    manages as staff; ``mine=posted`` or ``claimed``: only those (docs/wish-visibility.md)."""
+    manages as staff, of ``grid_id`` or ``area_id``, else of the caller's own district;
+    ``mine=posted`` or ``claimed``: only those, wherever they are (docs/wish-visibility.md)."""
     area_id = args.pop("area_id")
     area = get_area(area_id) if area_id else None
+    if area is None and args["grid_id"] is None and args["mine"] is None:
+        area = own_district(current_user())  # another district's pool is theirs to browse, not ours to push
     if args["status"] == "open" and args["mine"] is None:
         # Every open wish is in the pool, so this page is the same for every caller: the
         # busiest read of all, a worker answers it from what it made in the last seconds.
-        key = (area_id, *sorted(args.items()))
+        key = (area.id if area else None, *sorted(args.items()))
         return blp.reused_answer(OPEN_POOL_PAGES, key, lambda: wish_list(queries.open_pool_page(area, **args)))
     return blp.json(wish_list(queries.list_wishes(current_user(), area=area, **args)))
 

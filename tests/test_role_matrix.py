@@ -275,7 +275,7 @@ def test_each_actor_gets_a_2xx_exactly_where_the_role_matrix_says(app, client, m
     assert unmasked_to_entitled, "the scan looks for what the wishes' owners wrote and found it nowhere"
 
 
-def test_another_districts_admin_counts_no_wish_of_the_first_district(client, matrix_cast):
+def test_another_districts_admin_counts_and_lists_no_wish_or_unit_of_the_first_district(client, matrix_cast):
     for status in ("pending_review", "open", "claimed", "closed"):
         matrix_cast.wish(status)
     token = matrix_cast.tokens["foreign_admin"]
@@ -285,12 +285,19 @@ def test_another_districts_admin_counts_no_wish_of_the_first_district(client, ma
     first = client.get(
         "/api/v1/stats/overview", query_string={"area_id": matrix_cast.world.district.id}, headers=headers
     )
-    pool = client.get("/api/v1/wishes", headers=headers).get_json()
+    matrix_cast.unit()
+    own_lists = client.get("/api/v1/wishes", headers=headers).get_json()
+    own_units = client.get("/api/v1/unit-organisations", headers=headers).get_json()
+    asked_for = client.get(
+        "/api/v1/wishes", query_string={"grid_id": matrix_cast.world.grid.id}, headers=headers
+    ).get_json()
 
     assert own.status_code == 200, own.get_json()
     assert own.get_json()["total"] == 0, own.get_json()
     assert first.status_code == 403, first.get_json()
-    assert [row["status"] for row in pool["items"]] == ["open"], "only the public pool"
+    assert own_lists["items"] == own_units["items"] == [], "a list without a place is of their own district"
+    assert [row["status"] for row in asked_for["items"]] == ["open"], "a grid asked for by name: its public pool only"
+    assert asked_for["items"][0]["contact_phone"].count("*") == 4
 
 
 # -- the console's pages ---------------------------------------------------------------------
