@@ -21,7 +21,7 @@ class BoundedPattern(validate.Regexp):
 
 
 class MaxEntries(validate.Validator):
-    """At most ``max`` entries in a map."""
+    """At most ``max_entries`` entries in a map."""
 
     def __init__(self, max_entries: int):
         self.max_entries = max_entries
