@@ -15,22 +15,18 @@ from webargs.core import parse_json
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
+from miniprogram_api import json_bounds
 from server import ratelimits
 from server.accounts.tokens import attached, user_from_token
 from server.core import worker_cache
-from server.core.errors import BadRequest, ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
+from server.core.errors import ErrorSchema, Unauthorized, Unprocessable, UnsupportedMediaType
 from server.core.extensions import READ_METHODS, db
 from server.idempotency import REPLAY_HEADER
 from server.idempotency import operations as idempotency
 
-IDEMPOTENCY_KEY_PATTERN = "^[!-~]{1,128}$"  # visible ASCII: it is echoed in logs and stored
+MAX_IDEMPOTENCY_KEY_LENGTH = 128
+IDEMPOTENCY_KEY_PATTERN = f"^[!-~]{{1,{MAX_IDEMPOTENCY_KEY_LENGTH}}}$"  # visible ASCII: echoed in logs, stored
 IDEMPOTENCY_KEY = re.compile(IDEMPOTENCY_KEY_PATTERN)
-# Our bodies nest two levels; the JSON decoder recurses once per level and fails near 1,000.
-MAX_JSON_DEPTH = 32
-# A string, or an unterminated one (the rest of the body); possessive, so a miss is linear too.
-_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"|".*', re.DOTALL)
-_OBJECTS_AS_ARRAYS = bytes.maketrans(b"{}", b"[]")
-_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
 
 
 def current_user():
@@ -79,15 +75,14 @@ class StrictParser(FlaskParser):
 
     def _raw_load_json(self, req):
         """The JSON body, or missing without one (a body may be optional). A body that is not
-        JSON says so (415) instead of leaving every field missing; one nested deeper than
-        MAX_JSON_DEPTH is refused (400) before the decoder recurses into it."""
+        JSON says so (415) instead of leaving every field missing; one nested too deep or
+        holding too many items is refused (400) before the decoder sees it (json_bounds)."""
         body = req.get_data(cache=True)
         if not body:
             return missing
         if not req.is_json:
             raise UnsupportedMediaType("请求体应为 JSON（Content-Type: application/json）", code="not_json")
-        if _nested_deeper_than(body, MAX_JSON_DEPTH):
-            raise BadRequest("请求内容嵌套过深", code="json_too_deep")
+        json_bounds.refuse_unbounded(body)
         return parse_json(body)
 
     def _get_schema(self, argmap, req):
@@ -217,7 +212,11 @@ class Blueprint(flask_smorest.Blueprint):
                     "in": "header",
                     "name": "Idempotency-Key",
                     "required": False,
-                    "schema": {"type": "string", "pattern": IDEMPOTENCY_KEY_PATTERN},
+                    "schema": {
+                        "type": "string",
+                        "pattern": IDEMPOTENCY_KEY_PATTERN,
+                        "maxLength": MAX_IDEMPOTENCY_KEY_LENGTH,
+                    },
                     "description": "重试时带上同一个值：返回第一次的结果，不会重复创建。",
                 }
             ]
@@ -229,22 +228,6 @@ def _json(data) -> bytes:
     """The bytes Flask's ``jsonify`` would send (its JSON provider, then a newline), without
     building the Response that jsonify builds around them."""
     return current_app.json.dumps(data).encode() + b"\n"
-
-
-def _nested_deeper_than(body: bytes, limit: int) -> bool:
-    """Whether the arrays and objects of a JSON ``body`` nest deeper than ``limit``, found in
-    linear passes over its brackets (strings left out) instead of the decoder's recursion: each
-    pass drops the innermost, empty by then, so a depth of d takes d passes."""
-    if body.count(b"[") + body.count(b"{") <= limit:
-        return False  # every usual body: too few brackets to nest that deep
-    brackets = _JSON_STRING.sub(b"", body).translate(_OBJECTS_AS_ARRAYS, _NOT_BRACKETS)
-    for depth in range(limit + 1):
-        inner = brackets.replace(b"[]", b"")
-        if inner == brackets:
-            # What is left matches nothing; the decoder would still descend into each "[" of it.
-            return depth + brackets.count(b"[") > limit
-        brackets = inner
-    return True
 
 
 def _body_for_fingerprint() -> bytes:

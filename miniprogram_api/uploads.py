@@ -53,7 +53,7 @@ def upload_photo(form):
     return _answer(operations.store_upload(current_user(), form["file"]))
 
 
-@blp.route("/<string:upload_id>", methods=["GET"])
+@blp.route("/<string(maxlength=32):upload_id>", methods=["GET"])  # ids are 22 characters
 @blp.login_required
 @blp.response(200, content_type="image/*", description="the image: image/jpeg, image/png or image/webp")
 @blp.errors(404)
@@ -73,7 +73,7 @@ def get_upload(upload_id):
     return _image(operations.open_upload(upload), upload.mime, etag=upload.id, size=upload.size)
 
 
-@media_blp.route("/<string:token>", methods=["GET"])
+@media_blp.route("/<string(maxlength=256):token>", methods=["GET"])  # tokens are ~90
 @media_blp.response(200, content_type="image/*", description="the image, without a bearer token")
 @media_blp.errors(404)
 def get_media(token):

@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from miniprogram_api.fields import Id, TrimmedString
+from miniprogram_api.schemas.common import BoundedPattern
 
 
 class LoginSchema(Schema):
@@ -49,6 +50,6 @@ class PhoneBindSchema(Schema):
 class HomeGridScanSchema(Schema):
     scene = fields.String(
         required=True,
-        validate=validate.Regexp(r"^[0-9A-Za-z!#$&'()*+,/:;=?@._~%-]{1,96}$", error="无效的二维码参数"),
+        validate=BoundedPattern(r"^[0-9A-Za-z!#$&'()*+,/:;=?@._~%-]{1,96}$", max_length=96, error="无效的二维码参数"),
         metadata={"description": "the scene of the scanned grid code, as received or URL-decoded"},
     )

@@ -6,7 +6,7 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from miniprogram_api.fields import Id, ShanghaiDateTime, shanghai_isoformat
-from miniprogram_api.schemas.common import PageQuery, text
+from miniprogram_api.schemas.common import PageQuery, bounded_map, text
 from miniprogram_api.schemas.stats import AreaDatesQuery
 from server.activities import permissions
 from server.activities.models import SIGNUP_STATUSES
@@ -17,6 +17,7 @@ from server.core import clock
 ACTIVITY_STATUSES = ("upcoming", "ongoing", "ended", "completed")
 # Longer than a day is not one activity: a week's camp is seven.
 LONGEST_ACTIVITY = timedelta(hours=24)
+MAX_CAPACITY = 10_000
 
 
 def _aware(**kwargs):
@@ -31,7 +32,7 @@ class ActivityCreateSchema(Schema):
     place = text(200, required=True)
     starts_at = _aware()
     ends_at = _aware()
-    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10000))
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_CAPACITY))
     points_per_hour = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=100))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
@@ -163,7 +164,8 @@ class CheckinSchema(Schema):
 
 
 class CompleteSchema(Schema):
-    hours = fields.Dict(
+    hours = bounded_map(
+        MAX_CAPACITY,  # one entry per person checked in, at most
         keys=Id(),
         values=fields.Float(validate=validate.Range(min=0, max=24)),
         load_default=None,

@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from miniprogram_api.fields import Id, ShanghaiDateTime
 from miniprogram_api.schemas.common import text
+from server.accounts.staff_passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, PASSWORD_LENGTH_MESSAGE
 from server.areas.models import LEVELS
 from server.areas.rules import MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, WINDOW_NAMES, windows_of
 
@@ -114,7 +115,14 @@ class RulesUpdateSchema(Schema):
 
 class ConsoleCredentialSchema(Schema):
     username = text(64, required=True)  # letters, digits and . _ - @; case is ignored
-    password = fields.String(required=True, load_only=True, metadata={"description": "10 to 128 characters"})
+    # The shortest is checked where every password is set (server/accounts/staff_passwords.py);
+    # the longest here too, so that the document states it.
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(max=MAX_PASSWORD_LENGTH, error=PASSWORD_LENGTH_MESSAGE),
+        metadata={"description": f"{MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters"},
+    )
 
 
 class ConsoleCredentialResultSchema(Schema):

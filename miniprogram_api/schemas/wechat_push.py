@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields, validate
 
+_SHORT = validate.Length(max=128)
+
 
 class PushSignatureQuery(Schema):
     """What WeChat adds to every push; anything else it adds (openid, encrypt_type) is ignored."""
@@ -9,13 +11,14 @@ class PushSignatureQuery(Schema):
     class Meta:
         unknown = "exclude"
 
-    signature = fields.String(load_default="")
-    timestamp = fields.String(load_default="")
-    nonce = fields.String(load_default="")
+    # WeChat's are a SHA-1 in hex, a Unix time, and random digits; far more room than those.
+    signature = fields.String(load_default="", validate=_SHORT)
+    timestamp = fields.String(load_default="", validate=_SHORT)
+    nonce = fields.String(load_default="", validate=_SHORT)
 
 
 class PushHandshakeQuery(PushSignatureQuery):
-    echostr = fields.String(load_default="")
+    echostr = fields.String(load_default="", validate=_SHORT)
 
 
 class MediaCheckResultSchema(Schema):
@@ -32,7 +35,7 @@ class PushEventSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    Event = fields.String(load_default=None)
-    appid = fields.String(load_default=None)
+    Event = fields.String(load_default=None, validate=validate.Length(max=64))
+    appid = fields.String(load_default=None, validate=validate.Length(max=64))
     trace_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     result = fields.Nested(MediaCheckResultSchema, load_default=None)

@@ -18,6 +18,7 @@ from server.core.extensions import db
 # guessing, is what stops an attacker. The demo's documented password is set without the check.
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
+PASSWORD_LENGTH_MESSAGE = f"密码长度应为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 位"
 # Letters, digits and . _ - @ : what staff type on any keyboard, and what a log line shows plainly.
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9._@-]{2,63}")
 
@@ -84,7 +85,7 @@ def change_own_password(credential: StaffCredential, old_password: str, new_pass
 
 def check_new_password(password: str) -> None:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        message = f"密码长度应为 {MIN_PASSWORD_LENGTH}–{MAX_PASSWORD_LENGTH} 位"
+        message = PASSWORD_LENGTH_MESSAGE
         raise Unprocessable(message, code="password_invalid", details={"password": [message]})
 
 
