@@ -52,7 +52,17 @@ def test_posting_an_invalid_wish_names_the_failing_field_and_saves_nothing(app, 
     assert status == 422
     _assert_error_shape(body, "validation_error")
     assert field in body["error"]["details"]
+    assert _said_in_chinese(body["error"]["details"][field]), body
     assert _wish_count(app) == 0
+
+
+def _said_in_chinese(messages) -> bool:
+    """Each message of a field's details (nested by list index or key as marshmallow nests them)
+    is written for a resident: in Chinese."""
+    if isinstance(messages, str):
+        return any("\u4e00" <= ch <= "\u9fff" for ch in messages)
+    values = messages.values() if isinstance(messages, dict) else messages
+    return all(_said_in_chinese(value) for value in values)
 
 
 def test_a_lone_surrogate_escape_in_json_is_refused_naming_the_field(app, world):
@@ -70,7 +80,7 @@ def test_a_missing_required_field_is_named(world, missing):
     body = {key: value for key, value in VALID_WISH.items() if key != missing}
     status, answer = world.resident.post("/api/v1/wishes", body)
     assert status == 422
-    assert missing in answer["error"]["details"]
+    assert answer["error"]["details"][missing] == ["缺少必填字段"]
 
 
 def test_malformed_json_is_a_400_in_the_error_shape(app, world):

@@ -193,10 +193,22 @@ def _send(app, api, operation, location, names, value):
     return _call(app, api, operation, body=_nested(names, value))
 
 
+def _texts(messages) -> list[str]:
+    """Every message in a field's details, however marshmallow nested them (a list's items by index)."""
+    if isinstance(messages, str):
+        return [messages]
+    values = messages.values() if isinstance(messages, dict) else messages
+    return [text for value in values for text in _texts(value)]
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 def test_one_over_any_bound_of_any_operation_is_a_422_naming_the_field(app, world, client):
     """Every bounded string, list and map of a JSON body or a query, as the document has them,
     sent alone one over its bound by a district admin (whom no role check stops first): refused
-    naming the field, in the one error shape; at the bound, not refused for its length."""
+    naming the field, in Chinese, in the one error shape; at the bound, not refused for its length."""
     checked, wrong = 0, []
     for operation, location, names, schema, (over, at) in _bounded_inputs(_document(client)):
         field = names[0]
@@ -206,6 +218,8 @@ def test_one_over_any_bound_of_any_operation_is_a_422_naming_the_field(app, worl
             wrong.append(f"{operation} {'.'.join(names)} one over: {status} {body}")
             continue
         refusal = body["error"]["details"][field]
+        if not all(_chinese(text) for text in _texts(refusal)):
+            wrong.append(f"{operation} {'.'.join(names)} one over: not said in Chinese, {refusal}")
         if "pattern" in schema:
             continue  # text at the bound may not match the pattern; the length is checked above
         status, body = _send(app, world.district_admin, operation, location, names, at)
