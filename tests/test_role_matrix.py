@@ -340,7 +340,7 @@ def test_each_actor_gets_a_grids_code_and_binds_with_it_exactly_where_the_role_m
     app, client, matrix_cast, fake_wechat
 ):
     grid, other_grid = matrix_cast.world.grid.id, matrix_cast.world.other_grid.id
-    qrcode, bind = COMMITTING
+    qrcode, bind = "GET /api/v1/areas/{area_id}/qrcode", "POST /api/v1/me/home-grid"
     problems, cells = [], 0
 
     def judge(operation, actor, response):
