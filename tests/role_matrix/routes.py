@@ -352,7 +352,6 @@ SETUP.update(
         "GET /api/v1/pledges/{pledge_id}": _pledge_of_member(),
         "PATCH /api/v1/pledges/{pledge_id}": _pledge_of_member({"text": "每月两次为孤寡老人代购。"}),
         "POST /api/v1/pledges/{pledge_id}/assess": _pledge_to_assess,
-        "GET /api/v1/areas/{area_id}/qrcode": lambda cast, actor: ({"area_id": cast.world.grid.id}, None),
         "POST /api/v1/notifications/read": lambda cast, actor: ({}, {"all": True}),
         "POST /api/v1/me/subscriptions": lambda cast, actor: ({}, {"template_ids": ["dev-tpl-wish-progress"]}),
         "PATCH /api/v1/me": lambda cast, actor: ({}, {"nickname": f"{actor}-改名"}),
