@@ -206,9 +206,9 @@ def test_an_invalid_period_is_refused_with_a_message_naming_the_field(console):
 
     response = admin.get(DASHBOARD, query_string={"from": "2026-11-31"})
     assert response.status_code == 422
-    assert "查询条件有误（开始日期：请输入有效日期）" in response.get_data(as_text=True)
+    assert "查询条件有误（开始日期：日期格式无效，应为 YYYY-MM-DD）" in response.get_data(as_text=True)
     response = admin.get(DASHBOARD, query_string={"area_id": "红旗社区"})
-    assert "区域编号应为正整数" in response.get_data(as_text=True)
+    assert "区域：应为整数" in response.get_data(as_text=True)
     assert "日期应在 2000–2099 年之间" in admin.get(DASHBOARD, query_string={"to": "1999-12-31"}).get_data(as_text=True)
     response = admin.get(DASHBOARD, query_string={"from": "2026-11-10", "to": "2026-11-01"})
     assert response.status_code == 422

@@ -10,7 +10,7 @@ from server.activities.notifications import format_hours
 from server.activities.roster import roster
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import submitted
+from server.console.forms import PlacePageQuery, submitted
 from server.core import clock
 from server.core.errors import Forbidden
 from server.core.extensions import db
@@ -34,9 +34,10 @@ def checkin_qr_svg(code: str) -> str:
 @blp.get("/activities")
 @auth.staff_required
 def activities():
-    area = scope.chosen(g.user, request.args.get("area_id", type=int))
+    args = submitted(PlacePageQuery(), form=request.args)
+    area = scope.chosen(g.user, args["area_id"])
     rows, next_cursor = queries.list_activities(
-        g.user, area, date_from=None, date_to=None, cursor=request.args.get("cursor"), limit=PAGE_ROWS
+        g.user, area, date_from=None, date_to=None, cursor=args["cursor"], limit=PAGE_ROWS
     )
     now = clock.now()
     shown = [{"row": row, "status": STATUS_NAMES[operations.activity_status(row, now)]} for row in rows]

@@ -27,7 +27,7 @@ from server.areas.operations import expected_child_level
 from server.areas.rules import MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS, WINDOW_NAMES, setting, windows_of
 from server.console import auth
 from server.console.blueprint import blp
-from server.console.forms import submitted
+from server.console.forms import PeopleSearchQuery, submitted
 from server.core.errors import Unprocessable
 from server.core.extensions import db
 
@@ -182,7 +182,7 @@ def admin_rules_save(area_id):
 @auth.staff_required
 def admin_staff():
     grants = admin_queries.staff_grants(g.user)
-    query = request.args.get("q", "")
+    query = submitted(PeopleSearchQuery(), form=request.args)["q"]
     return render_template(
         "console/admin/staff.html",
         grants=grants,
@@ -213,7 +213,7 @@ def _grantable_areas():
 @auth.staff_required
 def admin_staff_people():
     """The people search's results alone, for htmx to put in the grant form."""
-    query = request.args.get("q", "")
+    query = submitted(PeopleSearchQuery(), form=request.args)["q"]
     return render_template("console/admin/_people.html", people=admin_queries.find_people(g.user, query), query=query)
 
 

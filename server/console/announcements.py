@@ -8,7 +8,7 @@ from server import ratelimits
 from server.announcements import operations, permissions, queries
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import submitted
+from server.console.forms import PlacePageQuery, submitted
 from server.core.extensions import db
 
 PAGE_ROWS = 30
@@ -23,8 +23,9 @@ def state_of(row) -> str:
 @blp.get("/announcements")
 @auth.staff_required
 def announcements():
-    area = scope.chosen(g.user, request.args.get("area_id", type=int))
-    rows, next_cursor = queries.for_staff(g.user, area, cursor=request.args.get("cursor"), limit=PAGE_ROWS)
+    args = submitted(PlacePageQuery(), form=request.args)
+    area = scope.chosen(g.user, args["area_id"])
+    rows, next_cursor = queries.for_staff(g.user, area, cursor=args["cursor"], limit=PAGE_ROWS)
     return render_template(
         "console/announcements/list.html",
         rows=[{"row": row, "state": state_of(row)} for row in rows],

@@ -29,12 +29,8 @@ OVERDUE_ROWS = 20
 UNIT_ROWS = 10
 LEVEL_NAMES = {"district": "区", "street": "街道", "community": "社区", "grid": "网格"}
 RATE_NAMES = {"response_rate": "响应率", "resolution_rate": "解决率", "satisfaction_rate": "满意率"}
-# The API's schema speaks marshmallow's English for a value of the wrong type; people read these.
-FIELDS = {
-    "area_id": ("区域", "区域编号应为正整数"),
-    "from": ("开始日期", "请输入有效日期"),
-    "to": ("结束日期", "请输入有效日期"),
-}
+# The query's fields, by the names people read them under.
+FIELDS = {"area_id": "区域", "from": "开始日期", "to": "结束日期"}
 
 
 @blp.get("/dashboard")
@@ -91,15 +87,7 @@ def _period_args() -> dict:
 
 
 def _readable(messages: dict) -> dict:
-    details = {}
-    for field, texts in messages.items():
-        name, fallback = FIELDS[field]
-        details[name] = [text if _is_chinese(text) else fallback for text in texts]
-    return details
-
-
-def _is_chinese(text: str) -> bool:
-    return any("\u4e00" <= char <= "\u9fff" for char in text)
+    return {FIELDS[field]: texts for field, texts in messages.items()}
 
 
 def _breadcrumb(area: Area, readable: list[Area], period: dict) -> list[dict]:

@@ -11,10 +11,11 @@ grid worker stays where they were; a GET that fails renders the error page with 
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request
-from marshmallow import Schema, ValidationError
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from server.console.auth import CSRF_FIELD
 from server.console.blueprint import blp
+from server.core.dbtypes import MAX_ID
 from server.core.errors import AppError, Unprocessable
 from server.core.extensions import db
 
@@ -27,6 +28,28 @@ def submitted(schema: Schema, *, form=None) -> dict:
         return schema.load(raw)
     except ValidationError as exc:
         raise Unprocessable(details=exc.messages) from exc
+
+
+class PlacePageQuery(Schema):
+    """A console list's query string: the node whose list it is (the person's first by default)
+    and the page after ``cursor``."""
+
+    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class PeopleSearchQuery(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=64))
+
+
+class MemberSearchQuery(Schema):
+    """The member search of a wish's assign form, read wherever the wish's page is drawn (the
+    page's other parameters are not its business)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    member_q = fields.String(load_default="", validate=validate.Length(max=32))
 
 
 def refusal_text(exc: AppError) -> str:

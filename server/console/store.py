@@ -3,11 +3,12 @@ restocking, the redemptions, handing an item over against its pick-up code (核�
 calling a redemption off."""
 
 from flask import flash, g, redirect, render_template, request, url_for
+from marshmallow import Schema, fields, validate
 
 from miniprogram_api.schemas.store import CancelSchema, RestockSchema, RewardCreateSchema, VerifySchema
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import submitted
+from server.console.forms import PlacePageQuery, submitted
 from server.core.extensions import db
 from server.core.privacy import mask_name
 from server.store import operations, permissions, queries
@@ -17,11 +18,17 @@ PAGE_ROWS = 30
 REDEMPTION_NAMES = {"pending": "待领取", "collected": "已领取", "cancelled": "已取消"}
 
 
+class RedemptionsQuery(Schema):
+    status = fields.String(load_default=None, validate=validate.OneOf(REDEMPTION_STATUSES))
+    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
 @blp.get("/store")
 @auth.staff_required
 def store():
-    area = scope.chosen(g.user, request.args.get("area_id", type=int), may_see=permissions.is_store_staff)
-    rows, next_cursor = queries.rewards_at(area, status="active", cursor=request.args.get("cursor"), limit=PAGE_ROWS)
+    args = submitted(PlacePageQuery(), form=request.args)
+    area = scope.chosen(g.user, args["area_id"], may_see=permissions.is_store_staff)
+    rows, next_cursor = queries.rewards_at(area, status="active", cursor=args["cursor"], limit=PAGE_ROWS)
     return render_template(
         "console/store/rewards.html",
         rows=rows,
@@ -66,10 +73,10 @@ def redemption_verify():
 @blp.get("/store/redemptions")
 @auth.staff_required
 def redemptions():
-    status = request.args.get("status")
-    status = status if status in REDEMPTION_STATUSES else None
+    args = submitted(RedemptionsQuery(), form=request.args)
+    status = args["status"]
     rows, next_cursor = queries.staff_redemptions(
-        g.user, area=None, reward_id=None, status=status, cursor=request.args.get("cursor"), limit=PAGE_ROWS
+        g.user, area=None, reward_id=None, status=status, cursor=args["cursor"], limit=PAGE_ROWS
     )
     shown = [{"row": row, "name": mask_name(row.user_nickname), "state": REDEMPTION_NAMES[row.status]} for row in rows]
     return render_template(

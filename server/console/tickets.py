@@ -12,7 +12,7 @@ from miniprogram_api.fields import Id
 from miniprogram_api.schemas.wishes import AssignSchema, CloseSchema, ReasonSchema, ResolveSchema
 from server.console import auth
 from server.console.blueprint import blp
-from server.console.forms import submitted
+from server.console.forms import MemberSearchQuery, submitted
 from server.console.nav import is_admin
 from server.core import clock
 from server.core.extensions import db
@@ -131,7 +131,7 @@ def photo(upload_id: str):
 
 
 def _members(row) -> list:
-    nickname = request.args.get("member_q", "").strip()[:32] or None
+    nickname = submitted(MemberSearchQuery(), form=request.args)["member_q"].strip() or None
     return wish_queries.assignable_members(g.user, nickname=nickname, exclude_id=row.owner_id, limit=MEMBER_CHOICES)
 
 
@@ -158,7 +158,7 @@ def _wish_page(wish_id: int, *, contact: dict | None = None):
         allowed=allowed,
         action_names=ACTION_NAMES,
         members=_members(row) if "assign" in allowed else [],
-        member_q=request.args.get("member_q", ""),
+        member_q=submitted(MemberSearchQuery(), form=request.args)["member_q"],
         close_resolutions=sorted(permissions.CLOSE_RESOLUTIONS.get(row.status, ())),
         resolution_names=RESOLUTION_NAMES,
         outcome_names=OUTCOME_NAMES,
