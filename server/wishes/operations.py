@@ -22,7 +22,7 @@ from server.areas.rules import windows_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, TooManyRequests, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award, award_all, decide_one_at_a_time
+from server.points.operations import award_all, decide_one_at_a_time, take_at_most
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
@@ -261,16 +261,17 @@ def return_to_review(wish: Wish, *, note: str) -> Wish:
 
 
 def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
-    """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer
-    (the ledger source names the claim, so a later claim of the same wish counts again)."""
+    """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer, or
+    what their balance holds when it is less (the ledger source names the claim, so a later
+    claim of the same wish counts again)."""
     claims = {wish.id: (wish.claimer_id, wish.claimed_at) for wish in wishes}
     released = _move_all(wishes, "claimed", "open", now, **BACK_IN_POOL)
-    penalty = -current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
+    penalty = current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
     for wish in released:
         claimer_id, claimed_at = claims[wish.id]
         _record(wish, None, "release", "claimed", "open", CLAIM_TIMEOUT_NOTE, previous_claimer_id=claimer_id)
         if claimer_id is not None:
-            award(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
+            take_at_most(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
     return released
 
 
