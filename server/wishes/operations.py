@@ -8,7 +8,7 @@ side effects in the same transaction. Functions flush; the request or job commit
 import contextlib
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
@@ -136,11 +136,11 @@ def claim(wish: Wish, user: User) -> Wish:
     _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
     decide_one_at_a_time(user.id)  # PostgreSQL: one claim of theirs at a time, for the count below
     claimed = _claim_for(wish, user, claimer=user, action="claim")
-    _limit_claims_held(user)
+    _limit_claims_held(user, claimed)
     return claimed
 
 
-def _limit_claims_held(member: User) -> None:
+def _limit_claims_held(member: User, claimed: Wish) -> None:
     """A member holds at most CLAIMS_HELD_MAX claims at once, so one person cannot sit on a
     grid's wishes; assignment by a grid worker is their judgement and is not limited.
 
@@ -148,19 +148,28 @@ def _limit_claims_held(member: User) -> None:
     by then SQLite's single writer lock is held, and PostgreSQL's member row lock taken before
     it, so two claims at once cannot both take the last place."""
     cap = current_app.config["CLAIMS_HELD_MAX"]
-    held, oldest = db.session.execute(
-        select(func.count(), func.min(Wish.claimed_at)).where(Wish.claimer_id == member.id, Wish.status == "claimed")
-    ).one()
+    held = db.session.execute(
+        select(func.count()).where(Wish.claimer_id == member.id, Wish.status == "claimed")
+    ).scalar()
     if held > cap:
-        # About when a place frees itself: the oldest claim's release by the timeout job (at the
-        # default window; a community may set its own, server/areas/rules.py).
-        released_at = oldest + timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
         raise TooManyRequests(
             f"您已认领 {cap} 个未完成的心愿，请先完成后再认领",
             code="too_many_claims",
-            retry_after=(released_at - clock.now()).total_seconds(),
+            retry_after=(_first_place_freed(member, claimed) - clock.now()).total_seconds(),
             details={"held": cap, "max": cap},
         )
+
+
+def _first_place_freed(member: User, refused: Wish) -> datetime:
+    """About when a place of ``member``'s frees itself: the earliest release by the timeout job
+    among the claims they hold (the ``refused`` one aside), each after its own community's
+    window, counted from when it entered ``claimed`` as the job counts."""
+    held = db.session.execute(
+        select(Wish.status_since, Wish.area_path).where(
+            Wish.claimer_id == member.id, Wish.status == "claimed", Wish.id != refused.id
+        )
+    )
+    return min(since + clock.seconds(windows_for(path).claim_timeout_seconds) for since, path in held)
 
 
 def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
