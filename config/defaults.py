@@ -90,7 +90,7 @@ JOB_LEASE_SECONDS = 30
 # Points ledger amounts.
 POINTS_WISH_CONFIRMED = 10
 POINTS_FIVE_STAR_BONUS = 2
-# Taken from a claimer whose claim the claim_timeout job releases.
+# Taken from a claimer whose claim the claim_timeout job releases (at most their balance: none goes below zero).
 POINTS_CLAIM_TIMEOUT_PENALTY = 2
 # Against farming the rankings: of the wishes one resident confirms for one party member in a
 # Shanghai month, this many earn points; the rest are recorded in the ledger with 0 points.

@@ -98,11 +98,12 @@ def _sheet_size_limit(func):
 @blp.writes
 @blp.arguments(ImportFormSchema, location="multipart")
 @blp.response(201, ImportResultSchema)
-@blp.errors(403, 404)
+@blp.errors(403, 404, 409)
 def import_areas(form):
     """Streets, communities and grids from a sheet (multipart ``file``: CSV or XLSX, header row
     街道, 社区, 网格) under the district ``parent_id``. Any bad row: 422 naming every failing row
-    in ``details.rows``, and nothing is created."""
+    in ``details.rows``, and nothing is created. A retired district, or a node of the sheet made
+    by a concurrent import first: 409, and nothing is created."""
     return operations.import_sheet(current_user(), form["file"].read(), form["parent_id"])
 
 

@@ -59,6 +59,24 @@ def test_a_community_with_a_48_hour_timeout_releases_a_claim_its_neighbour_keeps
     assert status_of(world.resident, neighbours["id"])["status"] == "open"
 
 
+def test_too_many_claims_says_to_retry_when_the_first_held_claim_is_released_by_its_own_community(app, world):
+    set_rules(world, claim_reminder_seconds=24 * HOUR, claim_timeout_seconds=48 * HOUR)
+    # The oldest two in the neighbour's community, on the setting's 7 days: released in 6.
+    for wish in [claimed(world, world.other_community_grid, "jiefang_admin") for _ in range(2)]:
+        age(app, wish["id"], DAY)
+    claimed(world, world.grid, "worker")  # the newest, on our 48 hours: released first
+    fourth = post_wish(world.resident, grid_id=world.grid.id)
+    act(world.worker, fourth["id"], "review", {"decision": "approve"})
+
+    response = world.member.client.post(
+        f"/api/v1/wishes/{fourth['id']}/claim", headers={"Authorization": f"Bearer {world.member.token}"}
+    )
+
+    assert response.status_code == 429
+    assert response.get_json()["error"]["code"] == "too_many_claims"
+    assert 48 * HOUR - 60 <= int(response.headers["Retry-After"]) <= 48 * HOUR
+
+
 def test_a_community_reminds_claimers_after_its_own_window_and_its_neighbour_after_the_setting(app, world):
     set_rules(world, claim_reminder_seconds=12 * HOUR)
     ours = claimed(world, world.grid, "worker")

@@ -167,6 +167,28 @@ def test_the_per_unit_figures_count_the_members_their_fulfilled_wishes_points_an
         assert [grant.area_id for grant in teacher_user.grants_of("party_member")] == [world.other_grid.id]
 
 
+def test_a_wish_closed_as_completed_is_fulfilled_alike_in_a_units_figures_and_the_resolution_rate(
+    client, world, factory
+):
+    hospital = _register(world.worker, world.community.id, name="区人民医院党委", kind="hospital")
+    doctor = factory.user("doctor", home_grid_id=world.grid.id)
+    _member_of(world, login(client, "doctor"), hospital["id"])
+    worker, owner = world.user_id("worker"), world.user_id("neighbour")
+    factory.wish(owner, "closed", worker_id=worker, member_id=doctor)  # confirmed, then closed as completed
+    disputed = factory.wish(owner, "disputed", worker_id=worker, member_id=doctor)
+    status, body = world.worker.post(
+        f"/api/v1/wishes/{disputed}/close", {"resolution": "unresolved", "note": "无法完成"}
+    )
+    assert status == 200, body
+
+    _, page = world.worker.get(f"{UNITS}/figures")
+    _, stats = world.worker.get("/api/v1/stats/overview", area_id=world.community.id)
+
+    assert [item["figures"]["wishes_fulfilled"] for item in page["items"]] == [1]
+    assert stats["resolution_rate"]["numerator"] == 1
+    assert stats["resolution_rate"]["denominator"] == 2
+
+
 def test_the_figures_list_holds_only_the_units_of_the_callers_communities(world, jiefang):
     _register(world.worker, world.community.id)
     _register(world.jiefang_admin, jiefang, name="区人民医院党委")

@@ -4,15 +4,19 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
+from server.accounts.models import User
 from server.core import clock
 from server.core.extensions import db
 from server.jobs.runner import run_job
 from server.points.models import PointEntry
+from server.store import operations as store
 from server.wishes import operations, tasks
 from server.wishes.models import Wish, WishEvent
 from tests.conftest import act, post_wish
+from tests.fixtures.database import postgresql_only
+from tests.test_store import RICE, give_points
 
 
 def run(app, sweep, now=None) -> int:
@@ -70,6 +74,7 @@ def status_of(api, wish_id: int) -> dict:
 
 
 def test_claim_timeout_releases_due_claims_once_with_the_penalty_and_tells_both(app, world, wish_in):
+    give_points(app, world.user_id("member"), 5)  # enough for the whole penalty
     due = wish_in("claimed")
     fresh = wish_in("claimed")
     age(app, due["id"], window(app, "CLAIM_TIMEOUT_SECONDS") + 1)
@@ -92,7 +97,7 @@ def test_claim_timeout_releases_due_claims_once_with_the_penalty_and_tells_both(
     assert source.startswith(f"claim:{due['id']}:")
 
     status, points = world.member.get("/api/v1/me/points")
-    assert status == 200 and points["balance"] == -2
+    assert status == 200 and points["balance"] == 3
     claimer_news = [n for n in inbox(world.member) if n["wish_id"] == due["id"]]
     assert claimer_news[0]["kind"] == "claim_released"
     assert "超过期限" in claimer_news[0]["body"] and "扣减积分" in claimer_news[0]["body"]
@@ -111,6 +116,7 @@ def test_a_claimer_reminded_first_still_hears_of_the_timeout(app, world, wish_in
 
 
 def test_a_released_then_reclaimed_wish_times_out_again_with_a_new_penalty(app, world, wish_in):
+    give_points(app, world.user_id("member"), 5)  # enough for both penalties
     wish = wish_in("claimed")
     timeout = window(app, "CLAIM_TIMEOUT_SECONDS")
     age(app, wish["id"], timeout + 1)
@@ -125,7 +131,66 @@ def test_a_released_then_reclaimed_wish_times_out_again_with_a_new_penalty(app, 
     penalties = ledger(app, "claim_timeout")
     assert len(penalties) == 2
     assert len({source for _, _, source in penalties}) == 2
-    assert world.member.get("/api/v1/me/points")[1]["balance"] == -4
+    assert world.member.get("/api/v1/me/points")[1]["balance"] == 1
+
+
+def test_claim_timeout_takes_no_more_than_the_balance_holds_and_records_what_it_took(app, world, wish_in):
+    give_points(app, world.user_id("member"), 1)
+    first, second = wish_in("claimed"), wish_in("claimed")
+    for wish in (first, second):
+        age(app, wish["id"], window(app, "CLAIM_TIMEOUT_SECONDS") + 1)
+
+    assert run(app, tasks.claim_timeout) == 2
+
+    status, points = world.member.get("/api/v1/me/points")
+    assert status == 200 and points["balance"] == 0
+    taken = {source.split(":")[1]: delta for _, delta, source in ledger(app, "claim_timeout")}
+    assert taken == {str(first["id"]): -1, str(second["id"]): 0}  # in id order: the first took the last point
+
+
+@postgresql_only("SQLite has one writer: the sweep cannot start while a redemption is open")
+@pytest.mark.commits  # threads, each on a connection of its own
+def test_a_claim_timeout_meeting_a_redemption_takes_only_what_the_redemption_left(app, world, wish_in):
+    member = world.user_id("member")
+    give_points(app, member, 10)
+    status, reward = world.worker.post("/api/v1/rewards", {**RICE, "area_id": world.community.id, "price_points": 10})
+    assert status == 201, reward
+    wish = wish_in("claimed")
+    age(app, wish["id"], window(app, "CLAIM_TIMEOUT_SECONDS") + 1)
+    debited, may_commit, errors = threading.Event(), threading.Event(), []
+
+    def redeem_everything():
+        try:
+            with app.app_context():
+                store.redeem(db.session.get(User, member), reward["id"])
+                debited.set()
+                may_commit.wait(timeout=30)
+                db.session.commit()
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+            debited.set()
+
+    redemption = threading.Thread(target=redeem_everything)
+    redemption.start()
+    assert debited.wait(timeout=30) and not errors, errors
+    sweep = threading.Thread(target=run, args=(app, tasks.claim_timeout))
+    sweep.start()
+    while sweep.is_alive() and not _someone_waits_for_a_lock(app):
+        sweep.join(timeout=0.01)  # the sweep either queues behind the redemption or is done
+    may_commit.set()
+    redemption.join(timeout=30)
+    sweep.join(timeout=30)
+
+    assert not errors, errors
+    assert world.member.get("/api/v1/me/points")[1]["balance"] == 0
+    assert [delta for _, delta, _ in ledger(app, "claim_timeout")] == [0]
+
+
+def _someone_waits_for_a_lock(app) -> bool:
+    with app.app_context(), db.engine.connect() as connection:
+        waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        return connection.execute(waiting).scalar() > 0
 
 
 def _race(app, sweep, now) -> list[int]:
@@ -222,19 +287,20 @@ def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, 
     monkeypatch.setattr(tasks, "BATCH_SIZE", 2)
     monkeypatch.setitem(app.config, "CLAIMS_HELD_MAX", 5)  # one member holds all five
     timeout = window(app, "CLAIM_TIMEOUT_SECONDS")
+    give_points(app, world.user_id("member"), 12)  # enough for the five penalties
     wishes = [wish_in("claimed") for _ in range(5)]
     for oldest_first, wish in enumerate(wishes):
         age(app, wish["id"], timeout + 100 - oldest_first)
-    award = operations.award
+    take = operations.take_at_most
     calls = []
 
-    def award_failing_in_the_second_batch(*args):
+    def take_failing_in_the_second_batch(*args):
         calls.append(args)
         if len(calls) == 3:
             raise RuntimeError("数据库连接中断")
-        return award(*args)
+        return take(*args)
 
-    monkeypatch.setattr(operations, "award", award_failing_in_the_second_batch)
+    monkeypatch.setattr(operations, "take_at_most", take_failing_in_the_second_batch)
     with app.app_context():
         result = run_job("claim_timeout")
     assert result.outcome.startswith("error: RuntimeError")
@@ -250,10 +316,10 @@ def test_a_sweep_that_fails_midway_keeps_its_finished_batches_whole(app, world, 
         str(wish["id"]) for wish in finished
     )
 
-    monkeypatch.setattr(operations, "award", award)
+    monkeypatch.setattr(operations, "take_at_most", take)
     assert run(app, tasks.claim_timeout) == 3
     assert len(ledger(app, "claim_timeout")) == 5
-    assert world.member.get("/api/v1/me/points")[1]["balance"] == -10
+    assert world.member.get("/api/v1/me/points")[1]["balance"] == 2
 
 
 # -- reminders ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from server.areas.models import Area
 from server.areas.queries import ensure_accepts_new_content, get_area, subtree_condition
 from server.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 from server.core.extensions import db
+from server.core.uniqueness import unique_constraint, unique_or_conflict
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +99,22 @@ def import_sheet(user: User, data: bytes, parent_id: int | None = None) -> Impor
         seen.add(area.id)
         return area
 
-    for row in rows:
-        street = node(row.street, "street", district)
-        if row.community:
-            community = node(row.community, "community", street)
-            if row.grid:
-                node(row.grid, "grid", community)
+    # The names were read before any was made: a concurrent import (or a node added meanwhile)
+    # may make one first, and the sibling-name constraint refuses the second; nothing of this
+    # sheet stays, and importing it again counts that node as existing.
+    with tree.sibling_names_unique(_sheet_overtaken()):
+        for row in rows:
+            street = node(row.street, "street", district)
+            if row.community:
+                community = node(row.community, "community", street)
+                if row.grid:
+                    node(row.grid, "grid", community)
     log.info("sheet imported under %s by user %s: %s", district.id, user.id, counts.created)
     return counts
+
+
+def _sheet_overtaken() -> Conflict:
+    return Conflict("表格中的区域刚被他人同时创建，本次未导入任何内容，请重新导入", code="import_overtaken")
 
 
 def grant_staff_role(user: User, *, user_id: int, role: str, area_id: int) -> RoleGrant:
@@ -120,11 +129,19 @@ def grant_staff_role(user: User, *, user_id: int, role: str, area_id: int) -> Ro
         RoleGrant.user_id == grantee.id, RoleGrant.role == role, RoleGrant.area_id == area.id
     )
     if db.session.scalar(exists) is not None:
-        raise Conflict("该用户已有此授权", code="grant_exists")
+        raise _grant_exists()
     ensure_accepts_new_content(area)
-    grant = grant_role(grantee, role, area.id)
+    with unique_or_conflict(_ONE_GRANT, _grant_exists()):  # two admins granting it at once
+        grant = grant_role(grantee, role, area.id)
     log.info("grant %s: %s of %s to user %s by user %s", grant.id, role, area.id, grantee.id, user.id)
     return grant
+
+
+_ONE_GRANT = unique_constraint(RoleGrant.__table__, "user_id", "role", "area_id")
+
+
+def _grant_exists() -> Conflict:
+    return Conflict("该用户已有此授权", code="grant_exists")
 
 
 def revoke_grant(user: User, grant_id: int) -> None:

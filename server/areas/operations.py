@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import func, literal, select, update
-from sqlalchemy.exc import IntegrityError
 
 from server.areas.models import LEVELS, Area, GridCode
 from server.areas.queries import get_area, subtree_condition
@@ -14,6 +13,7 @@ from server.core import clock
 from server.core.dbtypes import insert_ignoring_duplicates
 from server.core.errors import Conflict, Forbidden, ServiceUnavailable, Unprocessable
 from server.core.extensions import db
+from server.core.uniqueness import unique_constraint, unique_or_conflict
 from server.wechat import client as wechat
 from server.wechat.errors import InvalidRequest, RateLimited, WeChatError
 
@@ -62,16 +62,16 @@ def ensure_unique_sibling_name(name: str, parent_id: int | None, *, except_id: i
         raise _duplicate_name()
 
 
+_SIBLING_NAMES = unique_constraint(Area.__table__, "parent_id", "name")
+
+
 @contextmanager
-def sibling_names_unique():
+def sibling_names_unique(conflict: Conflict | None = None):
     """The check before a write (``ensure_unique_sibling_name``) answers the usual case; the
     unique constraint holds against a concurrent request naming the same sibling, answered the
-    same 409."""
-    try:
-        with db.session.begin_nested():
-            yield
-    except IntegrityError:
-        raise _duplicate_name() from None
+    same 409 (or ``conflict``, where the caller has a better word for it)."""
+    with unique_or_conflict(_SIBLING_NAMES, conflict or _duplicate_name()):
+        yield
 
 
 def _duplicate_name() -> Conflict:

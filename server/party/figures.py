@@ -7,7 +7,7 @@ it (an approved application is the membership). Each figure is one correlated te
 ``FIGURES``.
 """
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import bindparam, exists, func, select
 
 from server.accounts.models import RoleGrant, User
 from server.activities.models import Signup
@@ -21,6 +21,7 @@ from server.units.models import UnitOrganisation
 from server.units.permissions import staff_scope
 from server.units.queries import UNIT_ROW
 from server.wishes.models import Wish
+from server.wishes.rates import FULFILLED
 
 _APPLICATIONS = MembershipApplication.__table__
 _GRANTS = RoleGrant.__table__
@@ -51,17 +52,11 @@ def unit_members():
 
 
 _OF_UNIT = _MEMBERS.c.unit_id == _UNITS.c.id
-# A wish counts as fulfilled once its owner (or a dispute's resolution) confirmed it; a closed
-# wish only when it was closed as completed.
-_FULFILLED = or_(
-    _WISHES.c.status == "confirmed", and_(_WISHES.c.status == "closed", _WISHES.c.resolution == "completed")
-)
-
 FIGURES = {
     "members": select(func.count()).select_from(_MEMBERS).where(_OF_UNIT),
     "wishes_fulfilled": select(func.count())
     .select_from(_WISHES.join(_MEMBERS, _MEMBERS.c.user_id == _WISHES.c.claimer_id))
-    .where(_OF_UNIT, _FULFILLED),
+    .where(_OF_UNIT, FULFILLED),
     "points": select(func.coalesce(func.sum(_LEDGER.c.delta), 0))
     .select_from(_LEDGER.join(_MEMBERS, _MEMBERS.c.user_id == _LEDGER.c.user_id))
     .where(_OF_UNIT),

@@ -5,6 +5,7 @@ from server.core import clock
 from server.core.dbtypes import ignoring_duplicates
 from server.core.extensions import db
 from server.points.models import PointEntry
+from server.points.queries import balance
 
 _LEDGER = PointEntry.__table__
 _USERS = User.__table__
@@ -39,3 +40,16 @@ def award_all(user_id: int, source: str, deltas: dict[str, int]) -> int:
     # Rows as parameters: one multi-row statement, compiled once.
     statement = ignoring_duplicates(_LEDGER, db.session.get_bind().dialect.name)
     return len(db.session.execute(statement, rows).all())
+
+
+def take_at_most(user_id: int, points: int, reason: str, source: str) -> int:
+    """A penalty of up to ``points``, never more than the balance holds: no balance goes below
+    zero. The entry records what was taken, so the balance stays the ledger's sum; nothing to
+    take still writes the entry, with 0 points, as the record that the penalty was applied
+    (and, by the ledger's key, once). The person is locked first, as a redemption locks them,
+    so a redemption at the same moment is decided before or after this, never beside it.
+    Returns what was taken."""
+    decide_one_at_a_time(user_id)
+    taken = min(points, max(balance(user_id), 0))
+    award(user_id, -taken, reason, source)
+    return taken

@@ -8,7 +8,7 @@ side effects in the same transaction. Functions flush; the request or job commit
 import contextlib
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, update
@@ -22,7 +22,7 @@ from server.areas.rules import windows_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, TooManyRequests, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award, award_all, decide_one_at_a_time
+from server.points.operations import award_all, decide_one_at_a_time, take_at_most
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
@@ -136,11 +136,11 @@ def claim(wish: Wish, user: User) -> Wish:
     _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
     decide_one_at_a_time(user.id)  # PostgreSQL: one claim of theirs at a time, for the count below
     claimed = _claim_for(wish, user, claimer=user, action="claim")
-    _limit_claims_held(user)
+    _limit_claims_held(user, claimed)
     return claimed
 
 
-def _limit_claims_held(member: User) -> None:
+def _limit_claims_held(member: User, claimed: Wish) -> None:
     """A member holds at most CLAIMS_HELD_MAX claims at once, so one person cannot sit on a
     grid's wishes; assignment by a grid worker is their judgement and is not limited.
 
@@ -148,19 +148,28 @@ def _limit_claims_held(member: User) -> None:
     by then SQLite's single writer lock is held, and PostgreSQL's member row lock taken before
     it, so two claims at once cannot both take the last place."""
     cap = current_app.config["CLAIMS_HELD_MAX"]
-    held, oldest = db.session.execute(
-        select(func.count(), func.min(Wish.claimed_at)).where(Wish.claimer_id == member.id, Wish.status == "claimed")
-    ).one()
+    held = db.session.execute(
+        select(func.count()).where(Wish.claimer_id == member.id, Wish.status == "claimed")
+    ).scalar()
     if held > cap:
-        # About when a place frees itself: the oldest claim's release by the timeout job (at the
-        # default window; a community may set its own, server/areas/rules.py).
-        released_at = oldest + timedelta(seconds=current_app.config["CLAIM_TIMEOUT_SECONDS"])
         raise TooManyRequests(
             f"您已认领 {cap} 个未完成的心愿，请先完成后再认领",
             code="too_many_claims",
-            retry_after=(released_at - clock.now()).total_seconds(),
+            retry_after=(_first_place_freed(member, claimed) - clock.now()).total_seconds(),
             details={"held": cap, "max": cap},
         )
+
+
+def _first_place_freed(member: User, refused: Wish) -> datetime:
+    """About when a place of ``member``'s frees itself: the earliest release by the timeout job
+    among the claims they hold (the ``refused`` one aside), each after its own community's
+    window, counted from when it entered ``claimed`` as the job counts."""
+    held = db.session.execute(
+        select(Wish.status_since, Wish.area_path).where(
+            Wish.claimer_id == member.id, Wish.status == "claimed", Wish.id != refused.id
+        )
+    )
+    return min(since + clock.seconds(windows_for(path).claim_timeout_seconds) for since, path in held)
 
 
 def assign(wish: Wish, user: User, *, party_member_id: int) -> Wish:
@@ -261,16 +270,17 @@ def return_to_review(wish: Wish, *, note: str) -> Wish:
 
 
 def release_overdue(wishes: list[Wish], now: datetime) -> list[Wish]:
-    """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer
-    (the ledger source names the claim, so a later claim of the same wish counts again)."""
+    """The claim-timeout job: claimed wishes back to ``open``, −2 points to each claimer, or
+    what their balance holds when it is less (the ledger source names the claim, so a later
+    claim of the same wish counts again)."""
     claims = {wish.id: (wish.claimer_id, wish.claimed_at) for wish in wishes}
     released = _move_all(wishes, "claimed", "open", now, **BACK_IN_POOL)
-    penalty = -current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
+    penalty = current_app.config["POINTS_CLAIM_TIMEOUT_PENALTY"]
     for wish in released:
         claimer_id, claimed_at = claims[wish.id]
         _record(wish, None, "release", "claimed", "open", CLAIM_TIMEOUT_NOTE, previous_claimer_id=claimer_id)
         if claimer_id is not None:
-            award(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
+            take_at_most(claimer_id, penalty, "claim_timeout", claim_source(wish.id, claimed_at))
     return released
 
 

@@ -17,6 +17,12 @@ from sqlalchemy import and_, case, func, or_
 from server.core import clock
 from server.wishes.models import Wish
 
+# A wish is fulfilled (办结) once confirmed: by its owner, by the confirm window's job, or by a
+# dispute resolved as confirmed. Each sets confirmed_at and nothing clears it; only a confirmed
+# wish closes as completed, so "confirmed, or closed as completed" is this same set. The
+# resolution rate's numerator and a unit's wishes fulfilled (server/party/figures.py) count it.
+FULFILLED = Wish.confirmed_at.is_not(None)
+
 RATES = {
     "response_rate": ("responded", "response_due"),
     "resolution_rate": ("resolved", "resolution_due"),
@@ -34,7 +40,7 @@ def conditions(now: datetime, today: date) -> dict:
             opened,
             or_(Wish.first_claimed_at.is_not(None), and_(Wish.response_due_at <= now, Wish.status != "cancelled")),
         ),
-        "resolved": and_(opened, Wish.confirmed_at.is_not(None)),
+        "resolved": and_(opened, FULFILLED),
         "resolution_due": and_(
             opened,
             Wish.status != "cancelled",
