@@ -3,6 +3,7 @@ from sqlalchemy import bindparam, select
 from server.accounts.models import User
 from server.core import clock
 from server.core.dbtypes import ignoring_duplicates
+from server.core.errors import Unauthorized
 from server.core.extensions import db
 from server.points.models import PointEntry
 from server.points.queries import balance
@@ -12,7 +13,7 @@ _USERS = User.__table__
 # FOR NO KEY UPDATE: it queues behind another decision about the same person, but not behind
 # the KEY SHARE locks that writing rows referring to them takes (their ledger entries,
 # notifications): with FOR UPDATE two such requests, each having written one, deadlock.
-_LOCK_PERSON = select(_USERS.c.id).where(_USERS.c.id == bindparam("user_id")).with_for_update(key_share=True)
+_LOCK_PERSON = select(_USERS.c.token_version).where(_USERS.c.id == bindparam("user_id")).with_for_update(key_share=True)
 
 
 def decide_one_at_a_time(user_id: int) -> None:
@@ -20,8 +21,23 @@ def decide_one_at_a_time(user_id: int) -> None:
     then write (a redemption against the balance, the monthly cap of a confirmation) run one
     after another, each seeing the last one committed. PostgreSQL only: SQLite has one writer,
     and every caller has written (and so holds it) before asking."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(_LOCK_PERSON, {"user_id": user_id})
+    _lock(user_id)
+
+
+def decide_as(user: User) -> None:
+    """``decide_one_at_a_time`` for a decision the caller makes about themselves (a claim, a
+    redemption), refused if, while it waited for the lock, they were signed out everywhere or
+    erased their account: the token that let the request in no longer holds (issue 15)."""
+    version = _lock(user.id)
+    if version is not None and version != user.token_version:
+        raise Unauthorized("登录凭证已失效，请重新登录", code="token_revoked")
+
+
+def _lock(user_id: int) -> int | None:
+    """The person's token version as of the lock (PostgreSQL); None where nothing is locked."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    return db.session.execute(_LOCK_PERSON, {"user_id": user_id}).scalar()
 
 
 def award(user_id: int, delta: int, reason: str, source: str) -> bool:

@@ -26,6 +26,7 @@ from server.core.extensions import db
 from server.idempotency.models import IdempotencyRecord
 from server.notifications.models import Notification, OutboxMessage, SubscribeCredit
 from server.party.models import MembershipApplication
+from server.points.operations import decide_one_at_a_time
 from server.posts import operations as posts
 from server.posts.models import PostHolder
 from server.units.models import MatterFollower
@@ -39,7 +40,12 @@ IN_HANDS = ("claimed", "fulfilled", "disputed")
 
 
 def erase(user: User) -> None:
-    """Erase ``user`` in the request's transaction (the caller commits)."""
+    """Erase ``user`` in the request's transaction (the caller commits).
+
+    Their row is locked first, as a claim locks it: a claim of theirs under way is committed
+    before the check below reads the claims held, and one arriving after waits, then finds
+    their token revoked (points.decide_as)."""
+    decide_one_at_a_time(user.id)
     _refuse_while_needed(user)
     now = clock.now()
     for wish in db.session.scalars(

@@ -25,7 +25,7 @@ from server.core import clock
 from server.core.errors import Conflict, Forbidden, InvalidState, NotFound, Unprocessable
 from server.core.extensions import db
 from server.points import queries as points
-from server.points.operations import award, decide_one_at_a_time
+from server.points.operations import award, decide_as
 from server.store import notifications, permissions, queries
 from server.store.models import STORE_LEVELS, Redemption, Reward
 
@@ -175,7 +175,7 @@ def redeem(user: User, reward_id: int) -> Redemption:
             raise InvalidState(reward.status, "该商品已下架")
         raise Conflict("该商品已兑完", code="out_of_stock", details={"stock": 0})
     price, area_path = taken
-    decide_one_at_a_time(user.id)
+    decide_as(user)
     # A statement of its own after the lock: it sees every debit committed before the lock was granted.
     balance = points.balance(user.id)
     if balance < price:

@@ -22,7 +22,7 @@ from server.areas.rules import windows_for
 from server.core import clock
 from server.core.errors import Forbidden, InvalidState, TooManyRequests, Unprocessable
 from server.core.extensions import db
-from server.points.operations import award_all, decide_one_at_a_time, take_at_most
+from server.points.operations import award_all, decide_as, decide_one_at_a_time, take_at_most
 from server.uploads import operations as uploads
 from server.uploads.models import Upload
 from server.wishes import permissions
@@ -134,7 +134,7 @@ def claim(wish: Wish, user: User) -> Wish:
     if user.id == wish.owner_id:
         raise Forbidden("不能认领自己发布的心愿", code="own_wish")
     _require(permissions.can_claim(user, wish), "只有已认证的党员可以认领心愿", code="not_verified_party_member")
-    decide_one_at_a_time(user.id)  # PostgreSQL: one claim of theirs at a time, for the count below
+    decide_as(user)  # PostgreSQL: one claim of theirs at a time, for the count below
     claimed = _claim_for(wish, user, claimer=user, action="claim")
     _limit_claims_held(user, claimed)
     return claimed
