@@ -22,7 +22,7 @@ from miniprogram_api.schemas.units import (
     note_json,
     unit_json,
 )
-from server.areas.queries import get_area, own_district
+from server.areas.queries import get_area, own_district_if_any
 from server.core.errors import Forbidden, NotFound
 from server.party.figures import figures_of, units_with_figures
 from server.units import operations, permissions, queries
@@ -61,7 +61,7 @@ def list_units(args):
     default), newest first; the contact phone is masked except for staff of each unit's community."""
     area_id = args.pop("area_id")
     user = current_user()
-    area = get_area(area_id) if area_id else own_district(user)
+    area = get_area(area_id) if area_id else own_district_if_any(user)
     rows, next_cursor = queries.units(area, **args)
     items = [unit_json(row, unmasked=permissions.is_community_staff(user, row.area_path)) for row in rows]
     return blp.json({"items": items, "next_cursor": next_cursor})

@@ -21,7 +21,7 @@ from miniprogram_api.schemas.wishes import (
     wish_detail,
     wish_list,
 )
-from server.areas.queries import get_area, own_district
+from server.areas.queries import get_area, own_district_if_any
 from server.core import worker_cache
 from server.core.extensions import db
 from server.ratelimits import WISH_POST
@@ -69,7 +69,7 @@ def list_wishes(args):
     area_id = args.pop("area_id")
     area = get_area(area_id) if area_id else None
     if area is None and args["grid_id"] is None and args["mine"] is None:
-        area = own_district(current_user())  # another district's pool is theirs to browse, not ours to push
+        area = own_district_if_any(current_user())  # another district's pool is theirs to browse, not ours to push
     if args["status"] == "open" and args["mine"] is None:
         # Every open wish is in the pool, so this page is the same for every caller: the
         # busiest read of all, a worker answers it from what it made in the last seconds.

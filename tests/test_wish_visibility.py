@@ -90,3 +90,11 @@ def test_a_party_member_who_lost_a_claim_race_hears_409_not_404(world, wish_in):
     assert code == 409
     assert body["error"]["details"]["status"] == "claimed"
     assert set(body["error"]) == {"code", "message", "details"}  # nothing of the wish itself
+
+
+def test_before_any_area_exists_the_lists_are_empty_not_an_error(client):
+    newcomer = login(client, "newcomer")
+
+    assert newcomer.get("/api/v1/wishes") == (200, {"items": [], "next_cursor": None})
+    assert newcomer.get("/api/v1/wishes", status="open") == (200, {"items": [], "next_cursor": None})
+    assert newcomer.get("/api/v1/unit-organisations") == (200, {"items": [], "next_cursor": None})

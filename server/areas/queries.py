@@ -99,19 +99,32 @@ def reviewed_area(area_id: int) -> ReviewedArea:
 
 def own_district(user) -> Area:
     """The district a list without ``area_id`` is of: that of the caller's home grid, else of
-    their first staff area, else (a new resident with neither) the first district. One
-    statement at most: a staff area's path comes loaded with the caller's grants."""
+    their first staff area, else (a new resident with neither) the first district; 404 before
+    any district exists. One statement at most: a staff area's path comes loaded with the
+    caller's grants."""
+    district = own_district_if_any(user)
+    if district is None:
+        raise NotFound("尚未配置区域")
+    return district
+
+
+def own_district_if_any(user) -> Area | None:
+    """``own_district``, or None while the area tree is empty (nothing can be listed yet)."""
     if user.home_grid_id is None and user.grants:
         return db.session.get(Area, path_ids(user.grants[0].area.path)[0])
     if user.home_grid_id is None:
-        return root_area()
+        return _first_district()
     home = select(Area.path).where(Area.id == user.home_grid_id).scalar_subquery()
     district = db.session.scalar(select(Area).where(Area.parent_id.is_(None), home.startswith(Area.path)))
-    return district if district is not None else root_area()
+    return district if district is not None else _first_district()
+
+
+def _first_district() -> Area | None:
+    return db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
 
 
 def root_area() -> Area:
-    area = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id).limit(1))
+    area = _first_district()
     if area is None:
         raise NotFound("尚未配置区域")
     return area
