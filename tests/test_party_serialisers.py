@@ -12,6 +12,7 @@ from miniprogram_api.schemas.units import (
     UnitFiguresListSchema,
     UnitListSchema,
 )
+from tests.fixtures.api import register_unit
 
 
 def _assert_shaped(answer, schema: Schema, where="answer"):
@@ -29,18 +30,7 @@ def _assert_shaped(answer, schema: Schema, where="answer"):
 
 
 def test_every_answer_has_the_fields_of_its_schema(world):
-    status, unit = world.worker.post(
-        "/api/v1/unit-organisations",
-        {
-            "community_id": world.community.id,
-            "name": "区委办党支部",
-            "kind": "office",
-            "contact_name": "孙主任",
-            "contact_phone": "13912345678",
-            "secretary_id": world.user_id("member"),
-        },
-    )
-    assert status == 201
+    unit = register_unit(world.worker, world.community.id, secretary_id=world.user_id("member"))
     status, application = world.resident.post(
         "/api/v1/me/party-membership", {"name": "李建国", "branch": "支部", "work_unit_org_id": unit["id"]}
     )

@@ -11,7 +11,7 @@ from server.core.extensions import db
 from server.privacy.tasks import contact_purge
 from server.wishes.models import Wish
 from tests.activities import delete
-from tests.fixtures.api import VALID_WISH, login
+from tests.fixtures.api import VALID_WISH, login, register_unit
 
 EXPORT = "/api/v1/me/export"
 
@@ -142,17 +142,7 @@ def test_the_contact_of_a_wish_ended_longer_ago_than_the_retention_is_purged(app
 
 
 def test_the_export_of_who_registered_a_unit_masks_its_contact_person_who_is_not_them(world):
-    status, unit = world.worker.post(
-        "/api/v1/unit-organisations",
-        {
-            "community_id": world.community.id,
-            "name": "区委办党支部",
-            "kind": "office",
-            "contact_name": "孙主任",
-            "contact_phone": "13912345678",
-        },
-    )
-    assert status == 201, unit
+    unit = register_unit(world.worker, world.community.id)
 
     tables = world.worker.get(EXPORT)[1]["tables"]
 

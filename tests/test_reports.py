@@ -20,7 +20,7 @@ from server.reports.sheets import Column, Sheet, new_workbook, saved
 from server.reports.signups import signups_workbook
 from server.wishes.models import STATUSES
 from server.wishes.notifications import STATUS_NAMES
-from tests.fixtures.api import VALID_WISH
+from tests.fixtures.api import VALID_WISH, register_unit
 from tests.reports import MONTH, RISKY_TITLE, a_reported_month, overview_of, rows_of, summary_of
 
 
@@ -99,17 +99,7 @@ def test_the_volunteer_hours_sheet_lists_the_months_credits_with_masked_names(ap
 
 
 def test_the_units_sheet_shows_each_unit_of_the_node_with_its_figures(app, world, month):
-    status, unit = world.worker.post(
-        "/api/v1/unit-organisations",
-        {
-            "community_id": world.community.id,
-            "name": "区委办党支部",
-            "kind": "office",
-            "contact_name": "孙主任",
-            "contact_phone": "13912345678",
-        },
-    )
-    assert status == 201, unit
+    register_unit(world.worker, world.community.id)
     _, figures = world.worker.get("/api/v1/unit-organisations/figures")
 
     units = rows_of(_workbook(app, world.district.id), "单位")

@@ -11,26 +11,17 @@ from server.core.extensions import db
 from server.points.operations import award
 from tests.activities import credit
 from tests.conftest import login
+from tests.fixtures.api import UNIT, register_unit
 
 UNITS = "/api/v1/unit-organisations"
 
 
 def _unit_body(community_id, **overrides):
-    return {
-        "community_id": community_id,
-        "name": "区委办党支部",
-        "kind": "office",
-        "agreement_on": "2026-03-01",
-        "contact_name": "孙主任",
-        "contact_phone": "13912345678",
-        **overrides,
-    }
+    return {"community_id": community_id, **UNIT, "agreement_on": "2026-03-01", **overrides}
 
 
 def _register(api, community_id, expect=201, **overrides):
-    status, body = api.post(UNITS, _unit_body(community_id, **overrides))
-    assert status == expect, body
-    return body
+    return register_unit(api, community_id, expect, **{"agreement_on": "2026-03-01", **overrides})
 
 
 def test_a_grid_worker_of_the_community_registers_a_unit_with_its_chinese_kind(world):
