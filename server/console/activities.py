@@ -10,7 +10,7 @@ from server.activities.notifications import format_hours
 from server.activities.roster import roster
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import PlacePageQuery, submitted
+from server.console.forms import place_page, submitted
 from server.core import clock
 from server.core.errors import Forbidden
 from server.core.extensions import db
@@ -34,7 +34,7 @@ def checkin_qr_svg(code: str) -> str:
 @blp.get("/activities")
 @auth.staff_required
 def activities():
-    args = submitted(PlacePageQuery(), form=request.args)
+    args = place_page()
     area = scope.chosen(g.user, args["area_id"])
     rows, next_cursor = queries.list_activities(
         g.user, area, date_from=None, date_to=None, cursor=args["cursor"], limit=PAGE_ROWS

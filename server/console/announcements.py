@@ -1,14 +1,14 @@
 """Notices (通知公告) in the console: every notice of the staff member's area with its read
 count, withdrawn and expired ones marked; publishing one; withdrawing one."""
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, url_for
 
 from miniprogram_api.schemas.announcements import AnnouncementCreateSchema
 from server import ratelimits
 from server.announcements import operations, permissions, queries
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import PlacePageQuery, submitted
+from server.console.forms import place_page, submitted
 from server.core.extensions import db
 
 PAGE_ROWS = 30
@@ -23,7 +23,7 @@ def state_of(row) -> str:
 @blp.get("/announcements")
 @auth.staff_required
 def announcements():
-    args = submitted(PlacePageQuery(), form=request.args)
+    args = place_page()
     area = scope.chosen(g.user, args["area_id"])
     rows, next_cursor = queries.for_staff(g.user, area, cursor=args["cursor"], limit=PAGE_ROWS)
     return render_template(

@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 from flask import flash, redirect, render_template, request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
+from miniprogram_api.fields import Id
+from miniprogram_api.schemas.common import PageQuery
 from server.console.auth import CSRF_FIELD
 from server.console.blueprint import blp
-from server.core.dbtypes import MAX_ID
 from server.core.errors import AppError, Unprocessable
 from server.core.extensions import db
 
@@ -30,12 +31,17 @@ def submitted(schema: Schema, *, form=None) -> dict:
         raise Unprocessable(details=exc.messages) from exc
 
 
-class PlacePageQuery(Schema):
+class PlacePageQuery(PageQuery):
     """A console list's query string: the node whose list it is (the person's first by default)
-    and the page after ``cursor``."""
+    and the page after ``cursor`` (the API's paging; the console sets its own page size, so
+    make it with ``exclude=("limit",)``: ``place_page()``)."""
 
-    area_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
+    area_id = Id(load_default=None)
+
+
+def place_page() -> dict:
+    """The request's ``?area_id=&cursor=``, read by ``PlacePageQuery``."""
+    return submitted(PlacePageQuery(exclude=("limit",)), form=request.args)
 
 
 class PeopleSearchQuery(Schema):

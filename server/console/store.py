@@ -3,30 +3,30 @@ restocking, the redemptions, handing an item over against its pick-up code (核�
 calling a redemption off."""
 
 from flask import flash, g, redirect, render_template, request, url_for
-from marshmallow import Schema, fields, validate
 
-from miniprogram_api.schemas.store import CancelSchema, RestockSchema, RewardCreateSchema, VerifySchema
+from miniprogram_api.schemas.store import (
+    CancelSchema,
+    MyRedemptionsQuery,
+    RestockSchema,
+    RewardCreateSchema,
+    VerifySchema,
+)
 from server.console import auth, form_values, scope
 from server.console.blueprint import blp
-from server.console.forms import PlacePageQuery, submitted
+from server.console.forms import place_page, submitted
 from server.core.extensions import db
 from server.core.privacy import mask_name
 from server.store import operations, permissions, queries
-from server.store.models import REDEMPTION_STATUSES, STORE_LEVELS
+from server.store.models import STORE_LEVELS
 
 PAGE_ROWS = 30
 REDEMPTION_NAMES = {"pending": "待领取", "collected": "已领取", "cancelled": "已取消"}
 
 
-class RedemptionsQuery(Schema):
-    status = fields.String(load_default=None, validate=validate.OneOf(REDEMPTION_STATUSES))
-    cursor = fields.String(load_default=None, validate=validate.Length(max=200))
-
-
 @blp.get("/store")
 @auth.staff_required
 def store():
-    args = submitted(PlacePageQuery(), form=request.args)
+    args = place_page()
     area = scope.chosen(g.user, args["area_id"], may_see=permissions.is_store_staff)
     rows, next_cursor = queries.rewards_at(area, status="active", cursor=args["cursor"], limit=PAGE_ROWS)
     return render_template(
@@ -73,7 +73,7 @@ def redemption_verify():
 @blp.get("/store/redemptions")
 @auth.staff_required
 def redemptions():
-    args = submitted(RedemptionsQuery(), form=request.args)
+    args = submitted(MyRedemptionsQuery(exclude=("limit",)), form=request.args)  # the API's ?status=&cursor=
     status = args["status"]
     rows, next_cursor = queries.staff_redemptions(
         g.user, area=None, reward_id=None, status=status, cursor=args["cursor"], limit=PAGE_ROWS
