@@ -116,7 +116,7 @@ def act(wish_id: int, action: str):
 def member_choices(wish_id: int):
     """The members to assign the wish to, as the select's options (htmx swaps them in)."""
     row, _, _ = wish_queries.visible_wish(g.user, wish_id)
-    return render_template("console/_member_options.html", members=_members(row))
+    return render_template("console/_member_options.html", members=_members(row, _member_query()))
 
 
 @blp.get("/photos/<string:upload_id>")
@@ -130,8 +130,12 @@ def photo(upload_id: str):
     return response
 
 
-def _members(row) -> list:
-    nickname = submitted(MemberSearchQuery(), form=request.args)["member_q"].strip() or None
+def _member_query() -> str:
+    return submitted(MemberSearchQuery(), form=request.args)["member_q"]
+
+
+def _members(row, member_q: str) -> list:
+    nickname = member_q.strip() or None
     return wish_queries.assignable_members(g.user, nickname=nickname, exclude_id=row.owner_id, limit=MEMBER_CHOICES)
 
 
@@ -140,6 +144,7 @@ def _wish_page(wish_id: int, *, contact: dict | None = None):
     allowed = permissions.allowed_actions(g.user, row)
     now = clock.now()
     deadline = deadlines.next_deadline(row)
+    member_q = _member_query()
     return render_template(
         "console/wish.html",
         wish=row,
@@ -157,8 +162,8 @@ def _wish_page(wish_id: int, *, contact: dict | None = None):
         contact_views=contacts.views_of(row.id) if is_admin(g.user) else None,
         allowed=allowed,
         action_names=ACTION_NAMES,
-        members=_members(row) if "assign" in allowed else [],
-        member_q=submitted(MemberSearchQuery(), form=request.args)["member_q"],
+        members=_members(row, member_q) if "assign" in allowed else [],
+        member_q=member_q,
         close_resolutions=sorted(permissions.CLOSE_RESOLUTIONS.get(row.status, ())),
         resolution_names=RESOLUTION_NAMES,
         outcome_names=OUTCOME_NAMES,
