@@ -34,8 +34,7 @@ def reveal(user: User, wish: Wish, *, reason: str) -> dict:
     API would show it masked to)."""
     if not permissions.is_involved(user, wish):
         raise Forbidden("您无权查看该居民的联系方式")
-    values = {"wish_id": wish.id, "viewer_id": user.id, "subject_id": wish.owner_id, "reason": reason}
-    db.session.execute(_RECORD, {**values, "created_at": clock.now()})
+    _record(user, wish, reason)
     return {"phone": wish.contact_phone, "address": wish.address}
 
 
@@ -46,10 +45,14 @@ def record_answered(user: User, wish) -> bool:
         return False
     if wish.contact_phone is None and wish.address is None:
         return False  # purged after the retention period: nothing personal was shown
-    reason = "claimer" if user.id == wish.claimer_id else "grid_staff"
+    _record(user, wish, "claimer" if user.id == wish.claimer_id else "grid_staff")
+    return True
+
+
+def _record(user: User, wish, reason: str) -> None:
+    """One view of ``wish``'s contact by ``user``; whose it is: the wish's owner's."""
     values = {"wish_id": wish.id, "viewer_id": user.id, "subject_id": wish.owner_id, "reason": reason}
     db.session.execute(_RECORD, {**values, "created_at": clock.now()})
-    return True
 
 
 def views_of(wish_id: int) -> list:
