@@ -6,9 +6,10 @@ where it is missing, and recomputed for every number when the hash key changed (
 from collections.abc import Iterator
 
 from flask import current_app
-from sqlalchemy import Column, Text, select, type_coerce, update
+from sqlalchemy import Column, Text, bindparam, select, type_coerce, update
 
 from server.accounts.models import User
+from server.core import pii
 from server.core.dbtypes import EncryptedText
 from server.core.extensions import db
 
@@ -35,17 +36,19 @@ def _reencrypt_column(column: Column, batch_size: int) -> int:
     table = column.table
     (key,) = table.primary_key.columns
     stored = type_coerce(column, Text())  # the value as the database holds it
-    current = f"pii1:{current_app.config['PII_KEY_ID']}:"
+    current = f"{pii.PREFIX}{current_app.config['PII_KEY_ID']}:"
     stale = select(key, column).where(stored != "", ~stored.startswith(current, autoescape=True)).order_by(key)
+    rewrite = (
+        update(table).where(key == bindparam("row_id")).values({column.name: bindparam("value", type_=column.type)})
+    )
     done, after = 0, None
     while True:
         page = stale if after is None else stale.where(key > after)
         rows = db.session.execute(page.limit(batch_size)).all()
         if not rows:
             return done
-        for row_id, plaintext in rows:
-            # Bound through the column's type: written under the current key.
-            db.session.execute(update(table).where(key == row_id).values({column.name: plaintext}))
+        # Bound through the column's type, so written under the current key; one executemany.
+        db.session.execute(rewrite, [{"row_id": row_id, "value": plaintext} for row_id, plaintext in rows])
         db.session.commit()
         done += len(rows)
         after = rows[-1][0]
